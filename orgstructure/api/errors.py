@@ -1,0 +1,86 @@
+"""One JSON shape for every API error: ``{"detail": str, "code": str, "fields": {...}}``."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from orgstructure.exceptions import ConflictError, ServiceError, StaleVersionError
+
+
+def _flatten(detail) -> dict | list | str:
+    if isinstance(detail, dict):
+        return {str(k): _flatten(v) for k, v in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten(v) for v in detail]
+    return str(detail)
+
+
+def _django_validation_fields(exc: DjangoValidationError) -> dict:
+    if hasattr(exc, "error_dict"):
+        fields = {}
+        for field, errors in exc.error_dict.items():
+            messages = []
+            for error in errors:
+                nested = getattr(error, "error_dict", None)
+                if nested:
+                    messages.append(_django_validation_fields(error))
+                else:
+                    messages.extend(error.messages)
+            fields["non_field_errors" if field == "__all__" else field] = messages
+        return fields
+    return {"non_field_errors": exc.messages}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        fields = _django_validation_fields(exc)
+        first = _first_message(fields) or _("Invalid input.")
+        return Response({"detail": first, "code": "invalid", "fields": fields}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, StaleVersionError):
+        body = {"detail": str(exc.message), "code": exc.code, "fields": {}, "current_version": exc.current_version}
+        return Response(body, status=status.HTTP_412_PRECONDITION_FAILED, headers={"ETag": f'"{exc.current_version}"'})
+    if isinstance(exc, ConflictError | ServiceError):
+        return Response({"detail": str(exc.message), "code": exc.code, "fields": {}}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(data) if isinstance(data, dict) else {"non_field_errors": _flatten(data)}
+        response.data = {
+            "detail": _first_message(fields) or _("Invalid input."),
+            "code": "invalid",
+            "fields": fields,
+        }
+    else:
+        detail = data.get("detail", "") if isinstance(data, dict) else data
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        response.data = {"detail": str(detail), "code": code, "fields": {}}
+    return response
+
+
+def _first_message(fields) -> str | None:
+    if isinstance(fields, str):
+        return fields
+    if isinstance(fields, dict):
+        for key, value in fields.items():
+            found = _first_message(value)
+            if found:
+                return found if key == "non_field_errors" else f"{key}: {found}"
+    if isinstance(fields, list):
+        for value in fields:
+            found = _first_message(value)
+            if found:
+                return found
+    return None

@@ -1,0 +1,40 @@
+"""Errors that services raise, and that the API, the admin and the pages turn into messages.
+
+Input problems are Django's ``ValidationError`` (400 / form error) and missing rights are
+Django's ``PermissionDenied`` (403). The two below say that the request was fine but the
+world moved on: a stale version (412 in the API) or a state that forbids the action (409).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceError(Exception):
+    """A refusal with a message a person can act on and a stable machine-readable code."""
+
+    code = "error"
+    default_message = _("The request could not be carried out.")
+
+    def __init__(self, message=None, *, code: str | None = None):
+        self.message = message or self.default_message
+        if code:
+            self.code = code
+        super().__init__(str(self.message))
+
+
+class StaleVersionError(ServiceError):
+    """The editor saw an older version of the object than the one now stored."""
+
+    code = "stale_version"
+    default_message = _("This was changed by someone else since you opened it.")
+
+    def __init__(self, message=None, *, current_version: int, changed_by: str | None = None):
+        self.current_version = current_version
+        self.changed_by = changed_by
+        super().__init__(message)
+
+
+class ConflictError(ServiceError):
+    """The object is in a state that does not allow the action (e.g. deciding twice)."""
+
+    code = "conflict"
+    default_message = _("This action is not possible in the current state.")

@@ -1,0 +1,32 @@
+import pytest
+from django.db import connection
+
+from roles.org_template import org_template_load
+from tests.factories import UserFactory, hr_manager, org_reader
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "postgres" in item.keywords and connection.vendor != "postgresql":
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://...)"))
+
+
+@pytest.fixture
+def hr(db):
+    return hr_manager()
+
+
+@pytest.fixture
+def reader(db):
+    return org_reader()
+
+
+@pytest.fixture
+def member(db):
+    return UserFactory(username="member")
+
+
+@pytest.fixture
+def seed_org(db):
+    """The seed organisation (English), loaded the way `make run` loads it."""
+    org_template_load(key="ecommerce", lang="en")
