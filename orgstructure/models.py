@@ -1,5 +1,6 @@
 """Abstract bases shared by the apps' models."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -12,3 +13,38 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ChangeEvent(models.Model):
+    """One change to the organisation, written by the service that made it (never by a signal),
+    in commit order of its id. The API's change feed (`/api/v1/changes/?since=<id>`) reads it
+    so that sync scripts can poll; ``team``/``role`` let the feed hide what a reader may not see."""
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64)
+    object_id = models.BigIntegerField(_("object id"))
+    object_repr = models.CharField(_("object"), max_length=300)
+    team = models.ForeignKey(
+        "teams.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("team")
+    )
+    role = models.ForeignKey(
+        "roles.Role", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("role")
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}#{self.object_id}"

@@ -56,7 +56,8 @@ def org_template_load(*, key: str, lang: str, acting_user=None, parent: Team | N
     links) in language ``lang``, under ``parent`` or at the top of the tree."""
     if lang not in TEMPLATE_LANGUAGES:
         raise ValidationError(
-            _("Unknown language %(lang)s; use one of %(langs)s") % {"lang": lang, "langs": ", ".join(TEMPLATE_LANGUAGES)}
+            _("Unknown language %(lang)s; use one of %(langs)s")
+            % {"lang": lang, "langs": ", ".join(TEMPLATE_LANGUAGES)}
         )
     template = org_template_read(key)
     report = TemplateLoadReport()

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from orgstructure.authz import history_user, require_permission
+from orgstructure.changes import change_record
 from orgstructure.exceptions import ConflictError, StaleVersionError
 from orgstructure.validation import clean_duty_text, refuse_unknown_fields
 from roles.models import Duty, RevisionSource, Role, RoleRevision, RoleStatus
@@ -76,6 +77,7 @@ def role_create(
     )
     role.full_clean()
     history_user(role, acting_user).save()
+    change_record(action="role.created", obj=role, team=team, role=role, acting_user=acting_user)
     if duties:
         role_duties_replace(
             role=role,
@@ -104,6 +106,14 @@ def role_update(*, role: Role, acting_user, **fields: Any) -> Role:
         setattr(role, field, value.strip() if field == "title" and isinstance(value, str) else value)
     role.full_clean()
     history_user(role, acting_user).save(update_fields=[*changed, "updated_at"])
+    change_record(
+        action="role.retired" if "status" in changed and role.status == RoleStatus.RETIRED else "role.updated",
+        obj=role,
+        team=role.team_id,
+        role=role,
+        acting_user=acting_user,
+        data={"fields": sorted(changed), "status": role.status},
+    )
     return role
 
 
@@ -294,7 +304,7 @@ def role_duties_replace(
     role.updated_at = timezone.now()
     role.save(update_fields=["version", "updated_at"])  # the version is not part of the audit history
     core_texts = dict(TeamDuty.objects.filter(team_id=role.team_id).values_list("pk", "text"))
-    return RoleRevision.objects.create(
+    revision = RoleRevision.objects.create(
         role=role,
         number=role.version,
         duties=duty_snapshot(new_duties, core_texts),
@@ -303,6 +313,15 @@ def role_duties_replace(
         source=source,
         restored_from=restored_from,
     )
+    change_record(
+        action="role.duties_replaced",
+        obj=role,
+        team=role.team_id,
+        role=role,
+        acting_user=acting_user,
+        data={"version": role.version, "revision": revision.pk, "source": source},
+    )
+    return revision
 
 
 def role_revision_restore(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from orgstructure.authz import history_user, require_permission
+from orgstructure.changes import change_record
 from orgstructure.validation import clean_duty_text, refuse_unknown_fields
 from teams.models import Membership, ProjectGroup, ProjectGroupMember, Team, TeamDuty
 from teams.permissions import TeamPermissions
@@ -80,6 +81,7 @@ def team_create(
     _check_parent(team, parent)
     team.full_clean()
     history_user(team, acting_user).save()
+    change_record(action="team.created", obj=team, team=team, acting_user=acting_user)
     return team
 
 
@@ -93,6 +95,7 @@ def team_update(*, team: Team, acting_user, **fields: Any) -> Team:
         setattr(team, field, value.strip() if isinstance(value, str) and field == "name" else value)
     team.full_clean()
     history_user(team, acting_user).save()
+    change_record(action="team.updated", obj=team, team=team, acting_user=acting_user, data={"fields": sorted(fields)})
     return team
 
 
@@ -116,9 +119,17 @@ def team_move(*, team: Team, new_parent: Team | None, acting_user, position: int
         team.position = _next_sibling_position(new_parent) if position is None else position
     elif position is not None:
         team.position = position
+    old_parent_id = team.parent_id
     team.parent = new_parent
     team.full_clean()
     history_user(team, acting_user).save()
+    change_record(
+        action="team.moved",
+        obj=team,
+        team=team,
+        acting_user=acting_user,
+        data={"from_parent": old_parent_id, "to_parent": team.parent_id, "position": team.position},
+    )
     return team
 
 
@@ -135,6 +146,7 @@ def team_archive(*, team: Team, acting_user) -> Team:
         raise ValidationError(_("Retire this team's roles first."), code="has_roles")
     team.archived = True
     history_user(team, acting_user).save(update_fields=["archived", "updated_at"])
+    change_record(action="team.archived", obj=team, team=team, acting_user=acting_user)
     return team
 
 
@@ -147,6 +159,7 @@ def team_unarchive(*, team: Team, acting_user) -> Team:
     if team.archived:
         team.archived = False
         history_user(team, acting_user).save(update_fields=["archived", "updated_at"])
+        change_record(action="team.unarchived", obj=team, team=team, acting_user=acting_user)
     return team
 
 
@@ -229,6 +242,13 @@ def team_core_duties_replace(*, team: Team, duties: Sequence[dict], acting_user)
         history_user(duty, acting_user).save()
         result.append(duty)
     Team.objects.filter(pk=team.pk).update(updated_at=timezone.now())
+    change_record(
+        action="team.core_duties_replaced",
+        obj=team,
+        team=team,
+        acting_user=acting_user,
+        data={"core_duties": [{"id": d.pk, "position": d.position, "text": d.text} for d in result]},
+    )
     return result
 
 
@@ -259,6 +279,14 @@ def membership_add(*, user, team: Team, acting_user, role=None, is_lead: bool = 
     history_user(membership, acting_user).save()
     if is_lead:
         _grant_lead(user, team)
+    change_record(
+        action="membership.added",
+        obj=membership,
+        team=team,
+        role=role,
+        acting_user=acting_user,
+        data={"user": user.pk, "is_lead": is_lead},
+    )
     return membership
 
 
@@ -283,6 +311,14 @@ def membership_update(*, membership: Membership, acting_user, role=..., is_lead:
         _grant_lead(membership.user, membership.team)
     elif was_lead and not membership.is_lead:
         _revoke_lead(membership.user, membership.team)
+    change_record(
+        action="membership.updated",
+        obj=membership,
+        team=membership.team,
+        role=membership.role,
+        acting_user=acting_user,
+        data={"user": membership.user_id, "is_lead": membership.is_lead, "role": membership.role_id},
+    )
     return membership
 
 
@@ -296,6 +332,13 @@ def membership_remove(*, membership: Membership, acting_user) -> None:
     membership = Membership.objects.select_for_update().select_related("team", "user").get(pk=membership.pk)
     if membership.is_lead:
         _revoke_lead(membership.user, membership.team)
+    change_record(
+        action="membership.removed",
+        obj=membership,
+        team=membership.team,
+        acting_user=acting_user,
+        data={"user": membership.user_id},
+    )
     history_user(membership, acting_user).delete()
 
 
@@ -310,6 +353,7 @@ def project_group_create(*, name: str, acting_user, slug: str = "", **fields: An
     group = ProjectGroup(name=name, slug=slug or _unique_slug(ProjectGroup, name, fallback="group"), **fields)
     group.full_clean()
     history_user(group, acting_user).save()
+    change_record(action="project_group.created", obj=group, acting_user=acting_user)
     return group
 
 
@@ -322,6 +366,7 @@ def project_group_update(*, group: ProjectGroup, acting_user, **fields: Any) -> 
         setattr(group, field, value)
     group.full_clean()
     history_user(group, acting_user).save()
+    change_record(action="project_group.updated", obj=group, acting_user=acting_user, data={"fields": sorted(fields)})
     return group
 
 
@@ -342,6 +387,13 @@ def project_group_member_add(
     member = ProjectGroupMember(group=group, user=user, home_team=home_team, role_in_group=role_in_group.strip())
     member.full_clean()
     history_user(member, acting_user).save()
+    change_record(
+        action="project_group.member_added",
+        obj=group,
+        team=home_team,
+        acting_user=acting_user,
+        data={"user": user.pk, "member": member.pk},
+    )
     return member
 
 
@@ -354,10 +406,24 @@ def project_group_member_update(*, member: ProjectGroupMember, acting_user, **fi
         setattr(member, field, value)
     member.full_clean()
     history_user(member, acting_user).save()
+    change_record(
+        action="project_group.member_updated",
+        obj=member.group,
+        team=member.home_team,
+        acting_user=acting_user,
+        data={"user": member.user_id, "member": member.pk},
+    )
     return member
 
 
 @transaction.atomic
 def project_group_member_remove(*, member: ProjectGroupMember, acting_user) -> None:
     require_permission(acting_user, TeamPermissions.CHANGE_PROJECT_GROUP, member.group)
+    change_record(
+        action="project_group.member_removed",
+        obj=member.group,
+        team=member.home_team,
+        acting_user=acting_user,
+        data={"user": member.user_id},
+    )
     history_user(member, acting_user).delete()

@@ -27,6 +27,4 @@ class Command(BaseCommand):
             )
         )
         if report.teams_present or report.roles_present:
-            self.stdout.write(
-                f"Left as they were: {', '.join(report.teams_present + report.roles_present) or '-'}"
-            )
+            self.stdout.write(f"Left as they were: {', '.join(report.teams_present + report.roles_present) or '-'}")
