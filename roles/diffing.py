@@ -40,8 +40,8 @@ def duty_list_diff(old: Sequence[dict[str, Any]], new: Sequence[dict[str, Any]])
                 same_link = o.get("serves") == n.get("serves")
                 result.append(item("unchanged" if same_link else "changed", o, n))
             continue
-        olds = [o for o in old[i1:i2]]
-        news = [n for n in new[j1:j2]]
+        olds = list(old[i1:i2])
+        news = list(new[j1:j2])
         # Pair genuinely reworded duties (removed here, added here) position by position.
         reworded_old = [o for o in olds if o["text"] in removed_texts]
         reworded_new = [n for n in news if n["text"] in added_texts]
