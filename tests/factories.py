@@ -21,7 +21,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "pass-for-tests-1")
+    password = factory.django.Password("pass-for-tests-1")
 
 
 def hr_manager(username: str = "hr", **kwargs):
