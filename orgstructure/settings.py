@@ -87,6 +87,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # Several test runs may share one PostgreSQL server (developers, CI): give each its own
+    # test database instead of letting one run drop another's.
+    import os
+
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing with "database is locked" under the dev server.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
