@@ -4,6 +4,7 @@ Everything that differs between a laptop and production comes from the environme
 once here: DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS (and a few optional ones below).
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -90,8 +91,6 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     # Several test runs may share one PostgreSQL server (developers, CI): give each its own
     # test database instead of letting one run drop another's.
-    import os
-
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing with "database is locked" under the dev server.
