@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "orgstructure.api.middleware.ApiQueryStringGuardMiddleware",
 ]
 
 ROOT_URLCONF = "orgstructure.urls"
@@ -165,6 +166,11 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "orgstructure.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "orgstructure.api.pagination.CappedPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -176,6 +182,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", default="60/minute"),
         "user": env_str("API_THROTTLE_USER", default="6000/minute"),
+        # POST /api/v1/auth/token/ per client address: password guessing is slow.
+        "token": env_str("API_THROTTLE_TOKEN", default="10/minute"),
     },
 }
 
@@ -188,6 +196,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Nothing but the token endpoint is open to anonymous callers, the schema included.
+    "SERVE_PERMISSIONS": ["orgstructure.api.permissions.IsActiveAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {"RoleStatusEnum": "roles.models.RoleStatus"},
 }
 
 CACHES = {

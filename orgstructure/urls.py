@@ -1,7 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from orgstructure import views
+from orgstructure.api.errors import api_not_found
 
 # The language comes from the visitor's choice (the set_language cookie) or their browser's
 # Accept-Language: URLs are the same in every language, which keeps API paths stable.
@@ -11,5 +14,13 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("orgstructure.api.urls")),
+    path("", include("reviews.urls")),
+    path("roles/", include("roles.urls")),
+    # OpenAPI: the schema for signed-in callers (token or session); Swagger UI for people signed
+    # in to the site (its assets come from drf-spectacular-sidecar, no CDN).
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
     path("healthz", views.healthz, name="healthz"),
+    # Last: any other /api/ URL is a JSON 404, not an HTML page.
+    re_path(r"^api(?:/.*)?$", api_not_found),
 ]

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from orgstructure.api.exceptions import PreconditionRequired, RequestTooLarge
 from orgstructure.exceptions import ConflictError, ServiceError, StaleVersionError
+
+__all__ = ["PreconditionRequired", "RequestTooLarge", "api_not_found", "error_body", "exception_handler"]
 
 
 def _flatten(detail) -> dict | list | str:
@@ -37,7 +42,13 @@ def _django_validation_fields(exc: DjangoValidationError) -> dict:
     return {"non_field_errors": exc.messages}
 
 
+def error_body(detail: str, code: str, fields: dict | None = None) -> dict:
+    return {"detail": str(detail), "code": code, "fields": fields or {}}
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
     if isinstance(exc, DjangoValidationError):
         fields = _django_validation_fields(exc)
         first = _first_message(fields) or _("Invalid input.")
@@ -84,3 +95,19 @@ def _first_message(fields) -> str | None:
             if found:
                 return found
     return None
+
+
+def api_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Any /api/ URL that no route matches: the JSON error shape instead of an HTML page
+    (mounted last in ``orgstructure.urls``, so it works with DEBUG on and off)."""
+    detail = _("No API endpoint at %(path)s.") % {"path": request.path}
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            detail = _("No API endpoint at %(path)s; did you mean %(path)s/ (with the trailing slash)?") % {
+                "path": request.path
+            }
+    return JsonResponse(error_body(detail, "not_found"), status=404, json_dumps_params={"ensure_ascii": False})

@@ -2,9 +2,16 @@
 
 from django.urls import include, path
 
+from orgstructure.api.auth import TokenObtainView
+from orgstructure.api.changes import ChangeFeedView
+from orgstructure.api.root import ApiRootView
+
 app_name = "api"
 
 urlpatterns = [
+    path("", ApiRootView.as_view(), name="root"),
+    path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
+    path("changes/", ChangeFeedView.as_view(), name="changes"),
     path("", include("teams.api.urls")),
     path("", include("roles.api.urls")),
 ]
