@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
+
 from orgstructure.models import ChangeEvent
+
+# Any constant: the key of the PostgreSQL advisory lock that orders change events.
+_CHANGE_FEED_LOCK = 7_200_431
 
 
 def change_record(
@@ -13,6 +18,13 @@ def change_record(
 ) -> ChangeEvent:
     """``action`` is ``<entity>.<verb>``, e.g. ``role.duties_replaced`` or ``team.moved``;
     ``team`` and ``role`` are instances or ids (for the feed's visibility filter)."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # Ids come from a sequence when the row is inserted, not when it commits: without this,
+        # a transaction that took id 10 could commit after one that took id 11, and a feed
+        # reader already past 11 would never see 10. Holding a transaction-level lock from the
+        # insert to the commit makes ids visible in order. (SQLite has one writer at a time.)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHANGE_FEED_LOCK])
     return ChangeEvent.objects.create(
         action=action,
         object_type=obj._meta.model_name,
