@@ -217,9 +217,7 @@ class Suggestion(TimestampedModel):
     ``base_version`` is the role version it was made against; ``duty_text`` keeps the text of
     the duty it is about as it was then."""
 
-    role = models.ForeignKey(
-        "roles.Role", on_delete=models.CASCADE, related_name="suggestions", verbose_name=_("role")
-    )
+    role = models.ForeignKey("roles.Role", on_delete=models.CASCADE, related_name="suggestions", verbose_name=_("role"))
     duty = models.ForeignKey(
         "roles.Duty",
         on_delete=models.SET_NULL,

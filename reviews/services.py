@@ -1,0 +1,821 @@
+"""Every write to review schedules, cycles, role reviews and suggestions.
+
+Each function is one transaction. A transition locks the rows it reasons about, always in the
+same order — cycle, then review or suggestion, then role — and checks the state under the lock,
+so that it happens exactly once; from a wrong state it raises ``ConflictError`` and changes
+nothing. Duty lists change only through ``role_duties_replace``, with the role version the
+proposal was based on: when the role changed in between, the caller gets ``StaleVersionError``
+and HR may choose to apply the proposal onto the current list (``onto_current=True``) instead.
+Mails are queued with ``transaction.on_commit``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orgstructure.authz import require_permission
+from orgstructure.changes import change_record
+from orgstructure.exceptions import ConflictError, StaleVersionError
+from orgstructure.validation import clean_duty_text, refuse_unknown_fields
+from reviews import notifications
+from reviews.models import (
+    CycleState,
+    ReviewCycle,
+    ReviewOutcome,
+    ReviewSchedule,
+    ReviewState,
+    RoleReview,
+    Suggestion,
+    SuggestionKind,
+    SuggestionState,
+)
+from reviews.permissions import ReviewPermissions, can_decide_reviews, can_suggest
+from roles.models import Duty, RevisionSource, Role, RoleRevision, RoleStatus
+from roles.services import duty_list_normalise, role_duties_replace
+from teams.models import Membership, Team
+from teams.selectors import team_subtree_ids
+
+RATIONALE_MAX_LENGTH = 5000
+NOTE_MAX_LENGTH = 5000
+UNDECIDED_REVIEW_STATES = (ReviewState.PENDING, ReviewState.SENT_BACK, ReviewState.SUBMITTED)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _require_active(acting_user) -> None:
+    if acting_user is None or not acting_user.is_authenticated:
+        raise PermissionDenied(_("Sign in first."))
+    if not acting_user.is_active:
+        raise PermissionDenied(_("Your account is inactive."))
+
+
+def _clean_note(value: str, *, field: str, required: bool) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise ValidationError({field: [_("Write a note that says why.")]}, code="required")
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {field: [_("Keep it under %(max)d characters.") % {"max": NOTE_MAX_LENGTH}]}, code="max_length"
+        )
+    return text
+
+
+def _lock_cycle(cycle_id: int) -> ReviewCycle:
+    return ReviewCycle.objects.select_for_update().get(pk=cycle_id)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def cycle_team_ids(cycle: ReviewCycle) -> set[int] | None:
+    """The teams a cycle covers (chosen teams with their subtrees), or ``None`` for all."""
+    chosen = list(cycle.teams.values_list("pk", flat=True))
+    return team_subtree_ids(chosen) if chosen else None
+
+
+def reviewer_for_teams(team_ids: Iterable[int]) -> dict[int, int | None]:
+    """team id → the user id of a lead of that team or of the nearest team above that has one
+    (the first by username), or ``None``. Two queries, whatever the size of the tree."""
+    parents = dict(Team.objects.values_list("pk", "parent_id"))
+    first_lead: dict[int, int] = {}
+    for team_id, user_id in (
+        Membership.objects.filter(is_lead=True, user__is_active=True)
+        .order_by("team_id", "user__username")
+        .values_list("team_id", "user_id")
+    ):
+        first_lead.setdefault(team_id, user_id)
+    result: dict[int, int | None] = {}
+    for team_id in team_ids:
+        current, seen = team_id, set()
+        while current is not None and current not in seen and current not in first_lead:
+            seen.add(current)
+            current = parents.get(current)
+        result[team_id] = first_lead.get(current) if current is not None else None
+    return result
+
+
+def _stale_message(*, role: Role, base_version: int, what: str) -> str:
+    return _(
+        "%(role)s changed since this %(what)s was made (it was based on version %(base)d; the role is now at "
+        "version %(now)d). Look at the current duties; if the proposal still fits, apply it onto the current list."
+    ) % {"role": role.title, "what": what, "base": base_version, "now": role.version}
+
+
+def _apply_duties(
+    *,
+    role_id: int,
+    duties: Sequence[dict],
+    base_version: int,
+    onto_current: bool,
+    acting_user,
+    reason: str,
+    source: str,
+    what: str,
+) -> RoleRevision | None:
+    role = Role.objects.select_for_update().get(pk=role_id)
+    if role.version != base_version and not onto_current:
+        raise StaleVersionError(
+            _stale_message(role=role, base_version=base_version, what=what), current_version=role.version
+        )
+    return role_duties_replace(
+        role=role,
+        duties=list(duties),
+        expected_version=role.version if onto_current else base_version,
+        acting_user=acting_user,
+        reason=reason,
+        source=source,
+    )
+
+
+# --- schedules -----------------------------------------------------------------------------
+
+_SCHEDULE_FIELDS = ("name", "starts_on", "every_months", "cycle_length_days", "active", "next_run_on", "teams")
+
+
+@transaction.atomic
+def review_schedule_create(
+    *,
+    name: str,
+    starts_on: dt.date,
+    acting_user,
+    every_months: int = 3,
+    cycle_length_days: int = 14,
+    teams: Iterable[Team] = (),
+    active: bool = True,
+) -> ReviewSchedule:
+    require_permission(acting_user, ReviewPermissions.ADD_SCHEDULE)
+    schedule = ReviewSchedule(
+        name=(name or "").strip(),
+        starts_on=starts_on,
+        every_months=every_months,
+        cycle_length_days=cycle_length_days,
+        active=active,
+        next_run_on=starts_on,
+    )
+    schedule.full_clean()
+    schedule.save()
+    schedule.teams.set(list(teams))
+    change_record(action="review_schedule.created", obj=schedule, acting_user=acting_user)
+    return schedule
+
+
+@transaction.atomic
+def review_schedule_update(*, schedule: ReviewSchedule, acting_user, **fields: Any) -> ReviewSchedule:
+    require_permission(acting_user, ReviewPermissions.CHANGE_SCHEDULE)
+    refuse_unknown_fields(fields, _SCHEDULE_FIELDS)
+    schedule = ReviewSchedule.objects.select_for_update().get(pk=schedule.pk)
+    teams = fields.pop("teams", None)
+    if "starts_on" in fields and "next_run_on" not in fields and fields["starts_on"] != schedule.starts_on:
+        fields["next_run_on"] = fields["starts_on"]
+    for field, value in fields.items():
+        setattr(schedule, field, value.strip() if field == "name" and isinstance(value, str) else value)
+    schedule.full_clean()
+    schedule.save()
+    if teams is not None:
+        schedule.teams.set(list(teams))
+    change_record(
+        action="review_schedule.updated",
+        obj=schedule,
+        acting_user=acting_user,
+        data={"fields": sorted([*fields, *(["teams"] if teams is not None else [])])},
+    )
+    return schedule
+
+
+def review_schedules_run(*, today: dt.date | None = None, acting_user=None) -> list[ReviewCycle]:
+    """Open the cycles that are due. Each schedule is handled in its own transaction under a
+    row lock, and a cycle is unique per (schedule, start date): running it twice, or from two
+    crons at once, opens nothing twice. Missed periods are not replayed: one cycle opens for
+    the latest due date and the schedule moves on to the next future one."""
+    today = today or timezone.localdate()
+    opened = []
+    due = ReviewSchedule.objects.filter(active=True, next_run_on__lte=today).order_by("pk")
+    for schedule_id in list(due.values_list("pk", flat=True)):
+        cycle = _review_schedule_run_one(schedule_id=schedule_id, today=today, acting_user=acting_user)
+        if cycle is not None:
+            opened.append(cycle)
+    return opened
+
+
+@transaction.atomic
+def _review_schedule_run_one(*, schedule_id: int, today: dt.date, acting_user) -> ReviewCycle | None:
+    require_permission(acting_user, ReviewPermissions.MANAGE_CYCLE)
+    schedule = (
+        ReviewSchedule.objects.select_for_update().filter(pk=schedule_id, active=True, next_run_on__lte=today).first()
+    )
+    if schedule is None:
+        return None  # another run got here first
+    # The occurrences are starts_on + k * every_months; take the latest one not after today.
+    k = 0
+    while _add_months(schedule.starts_on, (k + 1) * schedule.every_months) <= today:
+        k += 1
+    start = max(_add_months(schedule.starts_on, k * schedule.every_months), schedule.next_run_on)
+    schedule.next_run_on = _add_months(schedule.starts_on, (k + 1) * schedule.every_months)
+    schedule.save(update_fields=["next_run_on", "updated_at"])
+    if ReviewCycle.objects.filter(schedule=schedule, starts_on=start).exists():
+        return None
+    cycle = ReviewCycle.objects.create(
+        name=f"{schedule.name} {start.isoformat()}",
+        schedule=schedule,
+        starts_on=start,
+        due_on=start + dt.timedelta(days=schedule.cycle_length_days - 1),
+        state=CycleState.DRAFT,
+    )
+    cycle.teams.set(list(schedule.teams.all()))
+    change_record(action="review_cycle.created", obj=cycle, acting_user=acting_user, data={"schedule": schedule.pk})
+    return review_cycle_open(cycle=cycle, acting_user=acting_user)
+
+
+# --- cycles --------------------------------------------------------------------------------
+
+_CYCLE_FIELDS = ("name", "starts_on", "due_on", "teams")
+
+
+@transaction.atomic
+def review_cycle_create(
+    *, name: str, starts_on: dt.date, due_on: dt.date, acting_user, teams: Iterable[Team] = ()
+) -> ReviewCycle:
+    require_permission(acting_user, ReviewPermissions.ADD_CYCLE)
+    cycle = ReviewCycle(
+        name=(name or "").strip(),
+        starts_on=starts_on,
+        due_on=due_on,
+        state=CycleState.DRAFT,
+        created_by=acting_user if acting_user is not None else None,
+    )
+    cycle.full_clean()
+    cycle.save()
+    cycle.teams.set(list(teams))
+    change_record(action="review_cycle.created", obj=cycle, acting_user=acting_user)
+    return cycle
+
+
+@transaction.atomic
+def review_cycle_update(*, cycle: ReviewCycle, acting_user, **fields: Any) -> ReviewCycle:
+    """Rename a cycle or move its due date; its scope and start only change while it is a draft."""
+    require_permission(acting_user, ReviewPermissions.MANAGE_CYCLE)
+    refuse_unknown_fields(fields, _CYCLE_FIELDS)
+    cycle = _lock_cycle(cycle.pk)
+    if cycle.state in (CycleState.CLOSED, CycleState.CANCELLED):
+        raise ConflictError(_("A closed or cancelled cycle cannot be changed."))
+    if cycle.state != CycleState.DRAFT and ({"teams", "starts_on"} & set(fields)):
+        raise ConflictError(_("The teams and start date of a cycle are fixed once it is open."))
+    teams = fields.pop("teams", None)
+    for field, value in fields.items():
+        setattr(cycle, field, value.strip() if field == "name" and isinstance(value, str) else value)
+    cycle.full_clean()
+    cycle.save()
+    if teams is not None:
+        cycle.teams.set(list(teams))
+    change_record(action="review_cycle.updated", obj=cycle, acting_user=acting_user, data={"fields": sorted(fields)})
+    return cycle
+
+
+@transaction.atomic
+def review_cycle_open(*, cycle: ReviewCycle, acting_user) -> ReviewCycle:
+    """draft → open: one review per active role in scope, assigned to a lead of its team or of
+    the nearest team above; roles with no lead anywhere get a review without reviewer, which
+    the dashboard lists for HR. Open suggestions on those roles join the cycle."""
+    require_permission(acting_user, ReviewPermissions.MANAGE_CYCLE)
+    cycle = _lock_cycle(cycle.pk)
+    if cycle.state != CycleState.DRAFT:
+        raise ConflictError(
+            _("Only a draft cycle can be opened; this one is %(state)s.") % {"state": cycle.get_state_display()}
+        )
+    team_ids = cycle_team_ids(cycle)
+    roles = Role.objects.filter(status=RoleStatus.ACTIVE, team__archived=False)
+    if team_ids is not None:
+        roles = roles.filter(team_id__in=team_ids)
+    rows = list(roles.order_by("pk").values_list("pk", "team_id", "version"))
+    reviewer_of = reviewer_for_teams({team_id for _pk, team_id, _v in rows})
+    RoleReview.objects.bulk_create(
+        [
+            RoleReview(cycle=cycle, role_id=pk, reviewer_id=reviewer_of[team_id], base_version=version)
+            for pk, team_id, version in rows
+        ],
+        batch_size=1000,
+    )
+    cycle.state = CycleState.OPEN
+    cycle.opened_at = timezone.now()
+    cycle.save(update_fields=["state", "opened_at", "updated_at"])
+    joined = Suggestion.objects.filter(state=SuggestionState.OPEN, role__reviews__cycle=cycle).exclude(
+        cycle__state=CycleState.OPEN
+    )
+    joined_count = Suggestion.objects.filter(pk__in=list(joined.values_list("pk", flat=True))).update(cycle=cycle)
+    unassigned = sum(1 for _pk, team_id, _v in rows if reviewer_of[team_id] is None)
+    change_record(
+        action="review_cycle.opened",
+        obj=cycle,
+        acting_user=acting_user,
+        data={"reviews": len(rows), "unassigned": unassigned, "suggestions_joined": joined_count},
+    )
+    notifications.cycle_opened(cycle_id=cycle.pk)
+    return cycle
+
+
+@transaction.atomic
+def review_cycle_close(*, cycle: ReviewCycle, acting_user, force: bool = False) -> ReviewCycle:
+    """open → closed. Refused while reviews are undecided (pending, sent back or submitted)
+    unless ``force``: HR closes it explicitly and those reviews become "not reviewed"."""
+    require_permission(acting_user, ReviewPermissions.MANAGE_CYCLE)
+    cycle = _lock_cycle(cycle.pk)
+    if cycle.state != CycleState.OPEN:
+        raise ConflictError(
+            _("Only an open cycle can be closed; this one is %(state)s.") % {"state": cycle.get_state_display()}
+        )
+    undecided = RoleReview.objects.filter(cycle=cycle, state__in=UNDECIDED_REVIEW_STATES)
+    count = undecided.count()
+    if count and not force:
+        raise ConflictError(
+            _(
+                "%(count)d reviews of this cycle are not decided yet. Decide them, or close the cycle explicitly: "
+                "they will be marked “not reviewed”."
+            )
+            % {"count": count},
+            code="reviews_pending",
+        )
+    now = timezone.now()
+    not_reviewed = undecided.update(
+        state=ReviewState.NOT_REVIEWED, decided_at=now, decided_by=acting_user, updated_at=now
+    )
+    cycle.state = CycleState.CLOSED
+    cycle.closed_at = now
+    cycle.save(update_fields=["state", "closed_at", "updated_at"])
+    change_record(
+        action="review_cycle.closed",
+        obj=cycle,
+        acting_user=acting_user,
+        data={
+            "forced": bool(force and not_reviewed),
+            "not_reviewed": not_reviewed,
+            "approved": RoleReview.objects.filter(cycle=cycle, state=ReviewState.APPROVED).count(),
+            "suggestions_accepted": cycle.suggestions.filter(state=SuggestionState.ACCEPTED).count(),
+            "suggestions_open": cycle.suggestions.filter(state=SuggestionState.OPEN).count(),
+        },
+    )
+    return cycle
+
+
+@transaction.atomic
+def review_cycle_cancel(*, cycle: ReviewCycle, acting_user) -> ReviewCycle:
+    """draft or open → cancelled; undecided reviews become "not reviewed". Suggestions stay
+    open: they are decided on their own."""
+    require_permission(acting_user, ReviewPermissions.MANAGE_CYCLE)
+    cycle = _lock_cycle(cycle.pk)
+    if cycle.state not in (CycleState.DRAFT, CycleState.OPEN):
+        raise ConflictError(
+            _("Only a draft or open cycle can be cancelled; this one is %(state)s.")
+            % {"state": cycle.get_state_display()}
+        )
+    now = timezone.now()
+    not_reviewed = RoleReview.objects.filter(cycle=cycle, state__in=UNDECIDED_REVIEW_STATES).update(
+        state=ReviewState.NOT_REVIEWED, decided_at=now, decided_by=acting_user, updated_at=now
+    )
+    cycle.state = CycleState.CANCELLED
+    cycle.closed_at = now
+    cycle.save(update_fields=["state", "closed_at", "updated_at"])
+    change_record(
+        action="review_cycle.cancelled", obj=cycle, acting_user=acting_user, data={"not_reviewed": not_reviewed}
+    )
+    return cycle
+
+
+# --- role reviews --------------------------------------------------------------------------
+
+
+def _lock_review_in_open_cycle(review: RoleReview) -> tuple[ReviewCycle, RoleReview]:
+    cycle = _lock_cycle(review.cycle_id)
+    review = RoleReview.objects.select_for_update().get(pk=review.pk)
+    if cycle.state != CycleState.OPEN:
+        raise ConflictError(
+            _("The cycle %(cycle)s is %(state)s: its reviews can no longer change.")
+            % {"cycle": cycle.name, "state": cycle.get_state_display()}
+        )
+    return cycle, review
+
+
+def _duty_rows(duties) -> list[dict]:
+    return [{"id": d.id, "text": d.text, "serves": d.serves} for d in duties]
+
+
+@transaction.atomic
+def role_review_submit(
+    *,
+    review: RoleReview,
+    outcome: str,
+    acting_user,
+    duties: Sequence[Any] | None = None,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> RoleReview:
+    """pending or sent back → submitted, by the assigned reviewer (or HR). "keep" needs no
+    list; "revise" needs the whole proposed list, which must differ from the current one.
+    ``expected_version`` is the role version the reviewer's form showed."""
+    _require_active(acting_user)
+    cycle, review = _lock_review_in_open_cycle(review)
+    if review.reviewer_id != acting_user.pk and not can_decide_reviews(acting_user):
+        raise PermissionDenied(_("This review is assigned to someone else."))
+    if review.state not in (ReviewState.PENDING, ReviewState.SENT_BACK):
+        raise ConflictError(
+            _("This review is %(state)s; it can only be submitted while pending or sent back.")
+            % {"state": review.get_state_display()}
+        )
+    role = Role.objects.get(pk=review.role_id)
+    if expected_version is not None and expected_version != role.version:
+        raise StaleVersionError(
+            _(
+                "%(role)s changed while you were reviewing it (you saw version %(seen)d, it is now %(now)d). "
+                "Reload the form to review the current duties."
+            )
+            % {"role": role.title, "seen": expected_version, "now": role.version},
+            current_version=role.version,
+        )
+    if outcome == ReviewOutcome.KEEP:
+        proposed: list[dict] = []
+    elif outcome == ReviewOutcome.REVISE:
+        cleaned = duty_list_normalise(role=role, duties=duties if duties is not None else [])
+        if not cleaned:
+            raise ValidationError({"duties": [_("A role needs at least one duty.")]}, code="blank")
+        current = list(Duty.objects.filter(role=role).order_by("position").values_list("text", "serves_id"))
+        if current == [(d.text, d.serves) for d in cleaned]:
+            raise ValidationError(
+                {"duties": [_("The proposed list is the same as the current one; choose “keep” instead.")]},
+                code="unchanged",
+            )
+        proposed = _duty_rows(cleaned)
+    else:
+        raise ValidationError({"outcome": [_("Choose “keep” or “revise”.")]}, code="invalid")
+    review.outcome = outcome
+    review.proposed_duties = proposed
+    review.comment = _clean_note(comment, field="comment", required=False)
+    review.base_version = role.version
+    review.state = ReviewState.SUBMITTED
+    review.submitted_at = timezone.now()
+    review.save(
+        update_fields=["outcome", "proposed_duties", "comment", "base_version", "state", "submitted_at", "updated_at"]
+    )
+    change_record(
+        action="role_review.submitted",
+        obj=review,
+        acting_user=acting_user,
+        team=role.team_id,
+        role=role,
+        data={"cycle": cycle.pk, "outcome": outcome, "base_version": role.version},
+    )
+    notifications.review_submitted(review_id=review.pk)
+    return review
+
+
+@transaction.atomic
+def role_review_approve(*, review: RoleReview, acting_user, note: str = "", onto_current: bool = False) -> RoleReview:
+    """submitted → approved. A "revise" outcome is applied through ``role_duties_replace`` with
+    the version the reviewer saw; if the role changed since, ``StaleVersionError`` unless
+    ``onto_current`` (HR has looked at the current list and applies the proposal over it)."""
+    require_permission(acting_user, ReviewPermissions.DECIDE_REVIEW)
+    cycle, review = _lock_review_in_open_cycle(review)
+    if review.state != ReviewState.SUBMITTED:
+        raise ConflictError(
+            _("This review is %(state)s; only a submitted review can be approved.")
+            % {"state": review.get_state_display()}
+        )
+    revision = None
+    if review.outcome == ReviewOutcome.REVISE:
+        revision = _apply_duties(
+            role_id=review.role_id,
+            duties=review.proposed_duties,
+            base_version=review.base_version,
+            onto_current=onto_current,
+            acting_user=acting_user,
+            reason=_("Review #%(id)d approved (%(cycle)s)") % {"id": review.pk, "cycle": cycle.name},
+            source=RevisionSource.REVIEW,
+            what=_("review"),
+        )
+    review.state = ReviewState.APPROVED
+    review.decided_at = timezone.now()
+    review.decided_by = acting_user
+    review.decision_note = _clean_note(note, field="note", required=False)
+    review.applied_revision = revision
+    review.save(update_fields=["state", "decided_at", "decided_by", "decision_note", "applied_revision", "updated_at"])
+    change_record(
+        action="role_review.approved",
+        obj=review,
+        acting_user=acting_user,
+        role=review.role_id,
+        team=Role.objects.filter(pk=review.role_id).values_list("team_id", flat=True).first(),
+        data={"cycle": cycle.pk, "revision": revision.pk if revision else None, "onto_current": onto_current},
+    )
+    return review
+
+
+@transaction.atomic
+def role_review_send_back(*, review: RoleReview, note: str, acting_user) -> RoleReview:
+    """submitted → sent back, with a note the reviewer acts on; they submit again."""
+    require_permission(acting_user, ReviewPermissions.DECIDE_REVIEW)
+    note = _clean_note(note, field="note", required=True)
+    cycle, review = _lock_review_in_open_cycle(review)
+    if review.state != ReviewState.SUBMITTED:
+        raise ConflictError(
+            _("This review is %(state)s; only a submitted review can be sent back.")
+            % {"state": review.get_state_display()}
+        )
+    review.state = ReviewState.SENT_BACK
+    review.decision_note = note
+    review.decided_by = acting_user
+    review.decided_at = timezone.now()
+    review.save(update_fields=["state", "decision_note", "decided_by", "decided_at", "updated_at"])
+    change_record(
+        action="role_review.sent_back",
+        obj=review,
+        acting_user=acting_user,
+        role=review.role_id,
+        data={"cycle": cycle.pk},
+    )
+    notifications.review_sent_back(review_id=review.pk)
+    return review
+
+
+@transaction.atomic
+def role_review_assign(*, review: RoleReview, reviewer, acting_user) -> RoleReview:
+    """HR gives an undecided review (typically one without a lead) to someone."""
+    require_permission(acting_user, ReviewPermissions.DECIDE_REVIEW)
+    cycle, review = _lock_review_in_open_cycle(review)
+    if review.state not in (ReviewState.PENDING, ReviewState.SENT_BACK):
+        raise ConflictError(_("Only a pending or sent-back review can be given to another reviewer."))
+    if reviewer is None or not reviewer.is_active:
+        raise ValidationError({"reviewer": [_("Choose an active person.")]}, code="invalid")
+    review.reviewer = reviewer
+    review.save(update_fields=["reviewer", "updated_at"])
+    change_record(
+        action="role_review.assigned",
+        obj=review,
+        acting_user=acting_user,
+        role=review.role_id,
+        data={"cycle": cycle.pk, "reviewer": reviewer.pk},
+    )
+    return review
+
+
+# --- suggestions ---------------------------------------------------------------------------
+
+
+def suggestion_proposed_duties(suggestion: Suggestion, current: Sequence[Duty]) -> list[dict] | None:
+    """The duty list the suggestion asks for, applied to ``current`` (the role's duties in
+    order); ``None`` for "something else", which HR carries out by hand."""
+    items = [{"id": d.pk, "text": d.text, "serves": d.serves_id} for d in current]
+    kind = suggestion.kind
+    if kind == SuggestionKind.OTHER:
+        return None
+    if kind == SuggestionKind.ADD:
+        at = suggestion.proposed_position or len(items) + 1
+        items.insert(max(0, min(at - 1, len(items))), {"text": suggestion.proposed_text, "serves": None})
+        return items
+    index = next((i for i, item in enumerate(items) if item["id"] == suggestion.duty_id), None)
+    if index is None:
+        raise ConflictError(
+            _("The duty this suggestion is about (“%(text)s”) is no longer in the role's list.")
+            % {"text": suggestion.duty_text},
+            code="duty_gone",
+        )
+    if kind == SuggestionKind.CHANGE:
+        items[index]["text"] = suggestion.proposed_text
+    elif kind == SuggestionKind.REMOVE:
+        items.pop(index)
+    elif kind == SuggestionKind.REORDER:
+        item = items.pop(index)
+        items.insert(max(0, min((suggestion.proposed_position or 1) - 1, len(items))), item)
+    return items
+
+
+@transaction.atomic
+def suggestion_create(
+    *,
+    role: Role,
+    kind: str,
+    rationale: str,
+    acting_user,
+    duty: Duty | None = None,
+    proposed_text: str = "",
+    proposed_position: int | None = None,
+) -> Suggestion:
+    """Any active member of a team (or HR) may suggest on any active role, their own team's
+    or another's. The suggestion joins the open cycle that reviews the role, if any."""
+    _require_active(acting_user)
+    if not can_suggest(acting_user):
+        raise PermissionDenied(_("Only members of a team can make suggestions."))
+    role = Role.objects.select_for_update().get(pk=role.pk)
+    if role.status != RoleStatus.ACTIVE:
+        raise ConflictError(_("Suggestions can only be made on active roles."))
+    if kind not in SuggestionKind.values:
+        raise ValidationError({"kind": [_("Choose what kind of change you suggest.")]}, code="invalid")
+    duties = list(Duty.objects.filter(role=role).order_by("position"))
+    errors: dict[str, list[str]] = {}
+    text = ""
+    if kind in (SuggestionKind.ADD, SuggestionKind.CHANGE) or (kind == SuggestionKind.OTHER and proposed_text):
+        try:
+            text = clean_duty_text(proposed_text, label=_("Proposed text"))
+        except ValidationError as exc:
+            errors["proposed_text"] = exc.messages
+    needs_duty = kind in (SuggestionKind.CHANGE, SuggestionKind.REMOVE, SuggestionKind.REORDER)
+    if needs_duty and (duty is None or duty.role_id != role.pk):
+        errors["duty"] = [_("Choose one of this role's duties.")]
+        duty = None
+    if not needs_duty and kind != SuggestionKind.OTHER:
+        duty = None
+    if duty is not None and duty.role_id != role.pk:
+        duty = None
+    if kind == SuggestionKind.CHANGE and duty is not None and text and text == duty.text:
+        errors["proposed_text"] = [_("The proposed text is the same as the current one.")]
+    if kind == SuggestionKind.ADD and text and any(d.text.casefold() == text.casefold() for d in duties):
+        errors["proposed_text"] = [_("The role already has this duty.")]
+    limit = len(duties) + (1 if kind == SuggestionKind.ADD else 0)
+    if proposed_position is not None and (
+        isinstance(proposed_position, bool)
+        or not isinstance(proposed_position, int)
+        or not 1 <= proposed_position <= limit
+    ):
+        errors["proposed_position"] = [_("Choose a position from 1 to %(max)d.") % {"max": max(limit, 1)}]
+    if kind == SuggestionKind.REORDER:
+        if proposed_position is None:
+            errors.setdefault("proposed_position", [_("Say where the duty should move to.")])
+        elif duty is not None and proposed_position == duty.position and "proposed_position" not in errors:
+            errors["proposed_position"] = [_("The duty is already at this position.")]
+    rationale = (rationale or "").strip()
+    if not rationale:
+        errors["rationale"] = [_("Say why: a suggestion needs a rationale.")]
+    elif len(rationale) > RATIONALE_MAX_LENGTH:
+        errors["rationale"] = [_("Keep it under %(max)d characters.") % {"max": RATIONALE_MAX_LENGTH}]
+    if errors:
+        raise ValidationError(errors, code="invalid")
+    open_review = (
+        RoleReview.objects.filter(role=role, cycle__state=CycleState.OPEN)
+        .order_by("-cycle__starts_on", "-cycle_id")
+        .values_list("cycle_id", flat=True)
+        .first()
+    )
+    suggestion = Suggestion(
+        role=role,
+        duty=duty,
+        duty_text=duty.text if duty else "",
+        kind=kind,
+        proposed_text=text,
+        proposed_position=proposed_position if kind in (SuggestionKind.ADD, SuggestionKind.REORDER) else None,
+        rationale=rationale,
+        author=acting_user,
+        base_version=role.version,
+        cycle_id=open_review,
+    )
+    suggestion.full_clean()
+    suggestion.save()
+    change_record(
+        action="suggestion.created",
+        obj=suggestion,
+        acting_user=acting_user,
+        team=role.team_id,
+        role=role,
+        data={"kind": kind, "cycle": open_review},
+    )
+    return suggestion
+
+
+def _lock_suggestion(suggestion: Suggestion) -> Suggestion:
+    """Lock the suggestion's cycle (if any) before the suggestion, the order every service
+    uses, so that deciding it and closing its cycle serialise instead of deadlocking."""
+    cycle_id = Suggestion.objects.filter(pk=suggestion.pk).values_list("cycle_id", flat=True).first()
+    if cycle_id is not None:
+        ReviewCycle.objects.select_for_update().filter(pk=cycle_id).first()
+    return Suggestion.objects.select_for_update().select_related("role").get(pk=suggestion.pk)
+
+
+def _require_open(suggestion: Suggestion, action: str) -> None:
+    if suggestion.state != SuggestionState.OPEN:
+        raise ConflictError(
+            _("This suggestion is already %(state)s; it cannot be %(action)s.")
+            % {"state": suggestion.get_state_display(), "action": action}
+        )
+
+
+@transaction.atomic
+def suggestion_accept(*, suggestion: Suggestion, acting_user, note: str = "", onto_current: bool = False) -> Suggestion:
+    """open → accepted; the change is applied as a revision with the version the suggestion
+    was based on (see ``_apply_duties``). "Something else" is accepted without a list change:
+    HR carries it out by editing the role."""
+    require_permission(acting_user, ReviewPermissions.DECIDE_SUGGESTION)
+    note = _clean_note(note, field="note", required=False)
+    suggestion = _lock_suggestion(suggestion)
+    _require_open(suggestion, _("accepted"))
+    revision = None
+    if suggestion.kind != SuggestionKind.OTHER:
+        role = Role.objects.select_for_update().get(pk=suggestion.role_id)
+        if role.version != suggestion.base_version and not onto_current:
+            raise StaleVersionError(
+                _stale_message(role=role, base_version=suggestion.base_version, what=_("suggestion")),
+                current_version=role.version,
+            )
+        proposed = suggestion_proposed_duties(suggestion, list(Duty.objects.filter(role=role).order_by("position")))
+        revision = _apply_duties(
+            role_id=role.pk,
+            duties=proposed,
+            base_version=role.version if onto_current else suggestion.base_version,
+            onto_current=onto_current,
+            acting_user=acting_user,
+            reason=_("Suggestion #%(id)d accepted") % {"id": suggestion.pk},
+            source=RevisionSource.SUGGESTION,
+            what=_("suggestion"),
+        )
+    suggestion.state = SuggestionState.ACCEPTED
+    suggestion.decision_note = note
+    suggestion.decided_by = acting_user
+    suggestion.decided_at = timezone.now()
+    suggestion.applied_revision = revision
+    # update_fields: applying may have deleted the duty (its FK was set to NULL in the database)
+    suggestion.save(
+        update_fields=["state", "decision_note", "decided_by", "decided_at", "applied_revision", "updated_at"]
+    )
+    change_record(
+        action="suggestion.accepted",
+        obj=suggestion,
+        acting_user=acting_user,
+        team=suggestion.role.team_id,
+        role=suggestion.role_id,
+        data={"revision": revision.pk if revision else None, "onto_current": onto_current},
+    )
+    notifications.suggestion_decided(suggestion_id=suggestion.pk)
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_reject(*, suggestion: Suggestion, note: str, acting_user) -> Suggestion:
+    require_permission(acting_user, ReviewPermissions.DECIDE_SUGGESTION)
+    note = _clean_note(note, field="note", required=True)
+    suggestion = _lock_suggestion(suggestion)
+    _require_open(suggestion, _("rejected"))
+    suggestion.state = SuggestionState.REJECTED
+    suggestion.decision_note = note
+    suggestion.decided_by = acting_user
+    suggestion.decided_at = timezone.now()
+    suggestion.save(update_fields=["state", "decision_note", "decided_by", "decided_at", "updated_at"])
+    change_record(
+        action="suggestion.rejected",
+        obj=suggestion,
+        acting_user=acting_user,
+        team=suggestion.role.team_id,
+        role=suggestion.role_id,
+    )
+    notifications.suggestion_decided(suggestion_id=suggestion.pk)
+    return suggestion
+
+
+@transaction.atomic
+def suggestion_withdraw(*, suggestion: Suggestion, acting_user) -> Suggestion:
+    """Only the author withdraws their own open suggestion."""
+    _require_active(acting_user)
+    suggestion = _lock_suggestion(suggestion)
+    if suggestion.author_id != acting_user.pk:
+        raise PermissionDenied(_("Only the author can withdraw a suggestion."))
+    _require_open(suggestion, _("withdrawn"))
+    suggestion.state = SuggestionState.WITHDRAWN
+    suggestion.decided_at = timezone.now()
+    suggestion.save(update_fields=["state", "decided_at", "updated_at"])
+    change_record(
+        action="suggestion.withdrawn",
+        obj=suggestion,
+        acting_user=acting_user,
+        team=suggestion.role.team_id,
+        role=suggestion.role_id,
+    )
+    return suggestion
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+
+def review_reminders_send(*, today: dt.date | None = None, days_before: int = 3) -> int:
+    """Mail each reviewer of undecided-by-them reviews (pending or sent back) in open cycles
+    that are due within ``days_before`` days or overdue, at most once a day per review: the
+    conditional update claims the reviews, so two runs on the same day send nothing twice.
+    Returns the number of reviews reminded about."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        due = RoleReview.objects.filter(
+            cycle__state=CycleState.OPEN,
+            cycle__due_on__lte=today + dt.timedelta(days=days_before),
+            state__in=(ReviewState.PENDING, ReviewState.SENT_BACK),
+            reviewer__isnull=False,
+        ).exclude(reminded_on=today)
+        ids = list(due.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True))
+        RoleReview.objects.filter(pk__in=ids).update(reminded_on=today)
+        if ids:
+            notifications.review_reminders(review_ids=ids, today=today)
+    return len(ids)
