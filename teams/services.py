@@ -109,9 +109,9 @@ def team_move(*, team: Team, new_parent: Team | None, acting_user, position: int
     ids = sorted({team.pk} | ({new_parent.pk} if new_parent else set()))
     locked = {t.pk: t for t in Team.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
     team = locked[team.pk]
-    new_parent = locked.get(new_parent.pk) if new_parent else None
     if new_parent is not None and new_parent.pk not in locked:
         raise ValidationError({"parent": _("That team no longer exists.")}, code="invalid")
+    new_parent = locked[new_parent.pk] if new_parent else None
     _check_parent(team, new_parent)
     if team.parent_id == (new_parent.pk if new_parent else None) and position is None:
         return team
@@ -199,6 +199,9 @@ def team_core_duties_replace(*, team: Team, duties: Sequence[dict], acting_user)
         duty_id = item.get("id")
         if duty_id is not None and duty_id not in existing:
             errors[str(index)] = [_("Core duty %(id)s does not belong to this team.") % {"id": duty_id}]
+            continue
+        if duty_id is not None and any(duty_id == other for _text, other in cleaned):
+            errors[str(index)] = [_("Core duty %(id)s appears twice.") % {"id": duty_id}]
             continue
         cleaned.append((text, duty_id))
     if errors:
