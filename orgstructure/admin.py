@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
@@ -150,3 +152,10 @@ def copy_saved_fields(target, saved) -> None:
         setattr(target, field.attname, getattr(saved, field.attname))
     target._state.adding = False
     target._state.db = saved._state.db
+
+
+def count_subquery(model, fk: str, **filters) -> Coalesce:
+    """How many ``model`` rows point at the outer row through ``fk``, as a correlated subquery:
+    no GROUP BY on the outer query (which may be a tree query), one query for a whole page."""
+    rows = model.objects.filter(**{fk: OuterRef("pk")}, **filters).order_by().values(fk)
+    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), Value(0), output_field=IntegerField())
