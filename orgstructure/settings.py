@@ -198,7 +198,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Nothing but the token endpoint is open to anonymous callers, the schema included.
     "SERVE_PERMISSIONS": ["orgstructure.api.permissions.IsActiveAuthenticated"],
-    "ENUM_NAME_OVERRIDES": {"RoleStatusEnum": "roles.models.RoleStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "RoleStatusEnum": "roles.models.RoleStatus",
+        "TeamKindEnum": "teams.models.TeamKind",
+        "SuggestionKindEnum": "reviews.models.SuggestionKind",
+    },
 }
 
 CACHES = {
