@@ -333,7 +333,7 @@ class PersonDetailSerializer(serializers.ModelSerializer):
 
     name = serializers.SerializerMethodField(help_text="Full name, or the username when none is set.")
     email = serializers.SerializerMethodField(help_text="Only shown to HR managers; null for everyone else.")
-    teams = serializers.SerializerMethodField(help_text="The person's teams that are not archived.")
+    teams = serializers.SerializerMethodField(help_text="The person's teams that are not archived, by team name.")
 
     class Meta:
         model = User

@@ -386,7 +386,7 @@ class PersonViewSet(ViewerContextMixin, viewsets.ReadOnlyModelViewSet):
             "memberships",
             queryset=Membership.objects.filter(team__archived=False)
             .select_related("team", "role")
-            .order_by("team__position", "team__name", "team_id"),
+            .order_by("team__name", "team_id"),
             to_attr="current_memberships",
         )
     )
