@@ -14,4 +14,5 @@ urlpatterns = [
     path("changes/", ChangeFeedView.as_view(), name="changes"),
     path("", include("teams.api.urls")),
     path("", include("roles.api.urls")),
+    path("", include("reviews.api.urls")),
 ]

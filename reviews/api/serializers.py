@@ -1,0 +1,236 @@
+"""Serializers of the reviews API. Read serializers render what selectors load; write
+serializers only check the shape of the input: the rules are in ``reviews.services``."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from orgstructure.api.people import PersonSerializer
+from reviews.models import (
+    ReviewCycle,
+    ReviewOutcome,
+    ReviewSchedule,
+    RoleReview,
+    Suggestion,
+    SuggestionKind,
+)
+from teams.models import DUTY_TEXT_MAX_LENGTH, Team
+
+NOTE_MAX = 5000
+
+
+class ReviewedRoleSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    team = serializers.IntegerField(source="team_id")
+    version = serializers.IntegerField(help_text="The role's current duty-list version.")
+
+
+class RevisionRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+
+
+class ProposedDutySerializer(serializers.Serializer):
+    id = serializers.IntegerField(
+        required=False, allow_null=True, help_text="The id of the existing duty this item keeps (reworded or moved)."
+    )
+    text = serializers.CharField(max_length=DUTY_TEXT_MAX_LENGTH, trim_whitespace=False)
+    serves = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Id of a core duty of the role's team."
+    )
+
+
+# --- schedules -----------------------------------------------------------------------------
+
+
+class ReviewScheduleSerializer(serializers.ModelSerializer):
+    teams = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReviewSchedule
+        fields = [
+            "id",
+            "name",
+            "starts_on",
+            "every_months",
+            "cycle_length_days",
+            "teams",
+            "active",
+            "next_run_on",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_teams(self, obj) -> list[int]:
+        return [t.pk for t in obj.teams.all()]
+
+
+class ReviewScheduleWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    starts_on = serializers.DateField()
+    every_months = serializers.IntegerField(min_value=1, max_value=24, default=3)
+    cycle_length_days = serializers.IntegerField(min_value=1, max_value=366, default=14)
+    teams = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), many=True, required=False, help_text="Team ids; empty for the whole organisation."
+    )
+    active = serializers.BooleanField(default=True)
+    next_run_on = serializers.DateField(required=False, help_text="Only when changing a schedule.")
+
+
+# --- cycles --------------------------------------------------------------------------------
+
+
+class ReviewCycleSerializer(serializers.ModelSerializer):
+    teams = serializers.SerializerMethodField()
+    review_count = serializers.IntegerField(read_only=True, help_text="Reviews in the cycle.")
+    decided_count = serializers.IntegerField(read_only=True, help_text="Reviews approved or not reviewed.")
+
+    class Meta:
+        model = ReviewCycle
+        fields = [
+            "id",
+            "name",
+            "schedule",
+            "teams",
+            "starts_on",
+            "due_on",
+            "state",
+            "opened_at",
+            "closed_at",
+            "review_count",
+            "decided_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_teams(self, obj) -> list[int]:
+        return [t.pk for t in obj.teams.all()]
+
+
+class ReviewCycleWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    starts_on = serializers.DateField()
+    due_on = serializers.DateField()
+    teams = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(),
+        many=True,
+        required=False,
+        help_text="Team ids (each with its subtree); empty for the whole organisation.",
+    )
+
+
+class ReviewCycleCloseSerializer(serializers.Serializer):
+    force = serializers.BooleanField(
+        default=False,
+        help_text="Close although reviews are undecided; they become `not_reviewed`. Without it, 409.",
+    )
+
+
+# --- role reviews --------------------------------------------------------------------------
+
+
+class RoleReviewSerializer(serializers.ModelSerializer):
+    role = ReviewedRoleSerializer()
+    reviewer = PersonSerializer(allow_null=True)
+    decided_by = PersonSerializer(allow_null=True)
+    proposed_duties = ProposedDutySerializer(many=True)
+    applied_revision = RevisionRefSerializer(allow_null=True)
+
+    class Meta:
+        model = RoleReview
+        fields = [
+            "id",
+            "cycle",
+            "role",
+            "reviewer",
+            "state",
+            "outcome",
+            "proposed_duties",
+            "comment",
+            "base_version",
+            "submitted_at",
+            "decided_at",
+            "decided_by",
+            "decision_note",
+            "applied_revision",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class RoleReviewSubmitSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=ReviewOutcome.choices)
+    duties = ProposedDutySerializer(
+        many=True, required=False, help_text="With `revise`: the whole proposed list, in order."
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX, default="")
+    expected_version = serializers.IntegerField(
+        required=False, min_value=0, help_text="The role version you reviewed; 412 if it changed since."
+    )
+
+
+class DecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX, default="")
+    onto_current = serializers.BooleanField(
+        default=False,
+        help_text="The role changed since the proposal (412 without this): apply it onto the current list anyway.",
+    )
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=NOTE_MAX, help_text="Required: what to change, or why.")
+
+
+# --- suggestions ---------------------------------------------------------------------------
+
+
+class SuggestionSerializer(serializers.ModelSerializer):
+    role = ReviewedRoleSerializer()
+    author = PersonSerializer(allow_null=True)
+    decided_by = PersonSerializer(allow_null=True)
+    applied_revision = RevisionRefSerializer(allow_null=True)
+
+    class Meta:
+        model = Suggestion
+        fields = [
+            "id",
+            "role",
+            "duty",
+            "duty_text",
+            "kind",
+            "proposed_text",
+            "proposed_position",
+            "rationale",
+            "author",
+            "base_version",
+            "state",
+            "decision_note",
+            "decided_by",
+            "decided_at",
+            "cycle",
+            "applied_revision",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class SuggestionCreateSerializer(serializers.Serializer):
+    role = serializers.IntegerField(help_text="Id of an active role (any team's).")
+    kind = serializers.ChoiceField(choices=SuggestionKind.choices)
+    duty = serializers.IntegerField(
+        required=False, allow_null=True, help_text="For change, remove and reorder: the duty's id."
+    )
+    proposed_text = serializers.CharField(
+        required=False, allow_blank=True, max_length=DUTY_TEXT_MAX_LENGTH, default="", trim_whitespace=False
+    )
+    proposed_position = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=10_000)
+    rationale = serializers.CharField(max_length=NOTE_MAX)
