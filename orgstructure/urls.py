@@ -1,6 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
+from drf_spectacular.renderers import (
+    OpenApiJsonRenderer,
+    OpenApiJsonRenderer2,
+    OpenApiYamlRenderer,
+    OpenApiYamlRenderer2,
+)
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from orgstructure import views
@@ -8,6 +14,12 @@ from orgstructure.api.errors import api_not_found
 
 # The language comes from the visitor's choice (the set_language cookie) or their browser's
 # Accept-Language: URLs are the same in every language, which keeps API paths stable.
+
+# JSON first, so the schema (and its 401) is JSON unless YAML is asked for (?format=yaml).
+schema_view = SpectacularAPIView.as_view(
+    renderer_classes=[OpenApiJsonRenderer, OpenApiJsonRenderer2, OpenApiYamlRenderer, OpenApiYamlRenderer2]
+)
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -18,7 +30,7 @@ urlpatterns = [
     path("roles/", include("roles.urls")),
     # OpenAPI: the schema for signed-in callers (token or session); Swagger UI for people signed
     # in to the site (its assets come from drf-spectacular-sidecar, no CDN).
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", schema_view, name="schema"),
     path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
     path("healthz", views.healthz, name="healthz"),
     # Last: any other /api/ URL is a JSON 404, not an HTML page.

@@ -59,7 +59,7 @@ def exception_handler(exc, context):
     if isinstance(exc, ConflictError | ServiceError):
         return Response({"detail": str(exc.message), "code": exc.code, "fields": {}}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+        exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
 
