@@ -241,9 +241,10 @@ class MembershipViewSet(ViewerContextMixin, mixins.ListModelMixin, mixins.Retrie
         membership = self.get_object()
         serializer = MembershipUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        membership = services.membership_update(
-            membership=membership, acting_user=request.user, **serializer.validated_data
-        )
+        if serializer.validated_data:
+            membership = services.membership_update(
+                membership=membership, acting_user=request.user, **serializer.validated_data
+            )
         return self._membership_response(membership)
 
     @extend_schema(

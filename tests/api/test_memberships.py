@@ -317,3 +317,13 @@ def test_hr_removes_a_lead_who_loses_the_lead_permission(callers, org):
 
 def test_remove_unknown_membership_is_404(callers, org):
     assert_error(client_for(callers["hr"]).delete(f"{URL}999999/"), 404, "not_found")
+
+
+def test_an_empty_update_changes_nothing(callers, org, member_ship):
+    before = db_snapshot()
+
+    response = client_for(callers["hr"]).patch(detail(member_ship), {}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["id"] == member_ship.pk
+    assert db_snapshot() == before

@@ -1,6 +1,8 @@
 """/api/v1/teams/: the tree fields, filters, and writes through the team services."""
 
 import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from orgstructure.models import ChangeEvent
 from teams.models import Team
@@ -361,3 +363,26 @@ def test_archiving_a_team_with_sub_teams_or_roles_is_refused(callers, org):
 
 def test_archive_unknown_team_is_404(callers, org):
     assert_error(client_for(callers["hr"]).post(f"{URL}999999/archive/"), 404, "not_found")
+
+
+# --- token authentication -----------------------------------------------------------------
+
+
+def test_a_script_reads_teams_with_a_token_and_a_bad_token_is_401(callers, org):
+    token = Token.objects.create(user=callers["reader"])
+    client = APIClient()
+
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get(URL, {"slug": "product"}).json()["results"][0]["id"] == org.product.pk
+
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
+    assert_error(client.get(URL), 401, "authentication_failed")
+
+
+def test_a_token_of_a_reader_cannot_write(callers, org):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=callers['reader']).key}")
+    before = db_snapshot()
+
+    assert_error(client.post(URL, {"name": "Growth"}, format="json"), 403, "permission_denied")
+    assert db_snapshot() == before
