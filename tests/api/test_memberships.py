@@ -84,6 +84,7 @@ def test_membership_filters_by_user_and_role(callers, org):
     [
         ({"team": "nope"}, "team"),
         ({"user": "abc"}, "user"),
+        ({"user": "99999999999999999999999"}, "user"),
         ({"role": "999999"}, "role"),
         ({"is_lead": "yes"}, "is_lead"),
     ],

@@ -175,6 +175,9 @@ def test_hr_creates_a_team(callers, org):
     ("payload", "field"),
     [
         ({"name": "X", "parent": 999999}, "parent"),
+        ({"name": "X", "parent": 99999999999999999999999}, "parent"),
+        ({"name": "X", "parent": True}, "parent"),
+        ({"name": "X", "position": 10**12}, "position"),
         ({"name": "X", "parent": "product"}, "parent"),
         ({"name": ["X"]}, "name"),
         ({"name": "X", "position": "first"}, "position"),
