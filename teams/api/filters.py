@@ -29,7 +29,6 @@ class StrictBooleanFilter(filters.TypedChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
-@extend_schema_field(OpenApiTypes.STR)
 class TeamRefFilter(filters.CharFilter):
     """A team given by id or slug; ``null`` (for ``parent``) means none."""
 
