@@ -182,7 +182,17 @@ def duty_list_normalise(*, role: Role, duties: Sequence[Any]) -> list[DutyInput]
             continue
         cleaned.append(DutyInput(text=text, serves=serves, id=duty_id))
     if errors:
-        raise ValidationError({"duties": [ValidationError(errors)]}, code="invalid")
+        # Django flattens nested error dicts, so each message names the item it is about.
+        raise ValidationError(
+            {
+                "duties": [
+                    _("Duty %(n)d: %(message)s") % {"n": int(index) + 1, "message": message}
+                    for index, messages in errors.items()
+                    for message in messages
+                ]
+            },
+            code="invalid",
+        )
     return cleaned
 
 

@@ -205,7 +205,17 @@ def team_core_duties_replace(*, team: Team, duties: Sequence[dict], acting_user)
             continue
         cleaned.append((text, duty_id))
     if errors:
-        raise ValidationError({"duties": [ValidationError(errors)]}, code="invalid")
+        # Django flattens nested error dicts, so each message names the item it is about.
+        raise ValidationError(
+            {
+                "duties": [
+                    _("Core duty %(n)d: %(message)s") % {"n": int(index) + 1, "message": message}
+                    for index, messages in errors.items()
+                    for message in messages
+                ]
+            },
+            code="invalid",
+        )
 
     used: set[int] = {duty_id for _text, duty_id in cleaned if duty_id is not None}
     plan: list[tuple[str, TeamDuty | None]] = []
