@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 ORG_LANG ?= zh-hans
+# Two workers: this machine (and CI's) has two cores.
+PYTEST_ARGS ?= -n 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_ENV := DEBUG=1

@@ -30,3 +30,9 @@ def member(db):
 def seed_org(db):
     """The seed organisation (English), loaded the way `make run` loads it."""
     org_template_load(key="ecommerce", lang="en")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factories give every user a password; the production hasher would dominate test time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
