@@ -46,7 +46,11 @@ class Command(BaseCommand):
                 username = f"{kind}-{team.slug}"
                 user, _ = User.objects.get_or_create(
                     username=username,
-                    defaults={"first_name": kind.capitalize(), "last_name": team.name, "email": f"{username}@example.com"},
+                    defaults={
+                        "first_name": kind.capitalize(),
+                        "last_name": team.name,
+                        "email": f"{username}@example.com",
+                    },
                 )
                 user.set_password(password)
                 user.save()
