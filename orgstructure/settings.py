@@ -143,6 +143,8 @@ STORAGES = {
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="orgstructure@localhost")
+# The site's public address, for links in notification mail (e.g. https://org.example.com).
+SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 
 # Security: production values unless DEBUG is on; a TLS-terminating proxy sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

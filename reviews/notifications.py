@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 
 def _link(name: str, *args) -> str:
-    return getattr(settings, "SITE_URL", "").rstrip("/") + reverse(name, args=args)
+    return settings.SITE_URL.rstrip("/") + reverse(name, args=args)
 
 
 def _render(template: str, context: dict) -> tuple[str, str]:
