@@ -294,6 +294,76 @@ _GOALS = {
     ],
 }
 
+# What a duty is about (a product or business object): with the team's area and two activities it
+# makes a text that few other duties share word for word, as in a real organisation, where
+# near-duplicates exist but are the exception (the overlap analysis has to find them).
+_SUBJECTS = {
+    "zh": [
+        "优惠券",
+        "退款",
+        "物流",
+        "直播",
+        "会员卡",
+        "积分",
+        "发票",
+        "评价",
+        "秒杀",
+        "拼团",
+        "预售",
+        "跨境",
+        "海外仓",
+        "生鲜",
+        "图书",
+        "家电",
+        "美妆",
+        "母婴",
+        "服饰",
+        "数码",
+        "家居",
+        "运动",
+        "食品",
+        "医药",
+        "汽车",
+        "宠物",
+        "旅游",
+        "票务",
+        "二手",
+        "租赁",
+    ],
+    "en": [
+        "coupons",
+        "refunds",
+        "shipping",
+        "livestreams",
+        "gift-cards",
+        "points",
+        "invoices",
+        "reviews",
+        "flash-sales",
+        "group-buys",
+        "pre-orders",
+        "cross-border",
+        "warehouses",
+        "groceries",
+        "books",
+        "appliances",
+        "beauty",
+        "baby",
+        "fashion",
+        "electronics",
+        "home",
+        "sports",
+        "food",
+        "pharmacy",
+        "auto",
+        "pets",
+        "travel",
+        "tickets",
+        "resale",
+        "rentals",
+    ],
+}
+
 _CORE = {
     "zh": [
         "制定{area}的目标与规划",
@@ -412,18 +482,20 @@ def _bulk(model, objects: Sequence[Any], step: str, progress: Progress) -> None:
         progress(step, 0, 0)
 
 
-def _duty_text(rng: random.Random, lang: str) -> str:
+def _duty_text(rng: random.Random, lang: str, area: str) -> str:
+    action, subject, goal = rng.choice(_ACTIONS[lang]), rng.choice(_SUBJECTS[lang]), rng.choice(_GOALS[lang])
+    first, second = rng.sample(_OBJECTS[lang], 2)
     if lang == "zh":
-        return f"{rng.choice(_ACTIONS['zh'])}{rng.choice(_OBJECTS['zh'])}{rng.choice(_GOALS['zh'])}"
-    return f"{rng.choice(_ACTIONS['en'])} {rng.choice(_OBJECTS['en'])}{rng.choice(_GOALS['en'])}"
+        return f"{action}{area}{subject}的{first}与{second}{goal}"
+    return f"{action} {first} and {second} for {area} {subject}{goal}"
 
 
-def _duty_texts(rng: random.Random, lang: str, count: int) -> list[str]:
+def _duty_texts(rng: random.Random, lang: str, area: str, count: int) -> list[str]:
     """``count`` different texts (the services refuse a repeated duty in one list)."""
     texts: list[str] = []
     seen: set[str] = set()
     while len(texts) < count:
-        text = _duty_text(rng, lang)
+        text = _duty_text(rng, lang, area)
         if len(seen) >= 1000 or text.casefold() in seen:  # vocabulary exhausted: number them
             text = f"{text} ({len(texts) + 1})"
         if text.casefold() not in seen:
@@ -472,6 +544,7 @@ def org_generate(options: GenerateOptions, *, progress: Progress = _no_progress)
     teams: list[Team] = []
     depth: list[int] = []
     lang_of: list[str] = []
+    area_of: list[str] = []
     kind_of: list[str] = []
     child_count: dict[int, int] = {}
     for i in range(options.teams):
@@ -501,6 +574,7 @@ def org_generate(options: GenerateOptions, *, progress: Progress = _no_progress)
         )
         depth.append(level)
         lang_of.append(lang)
+        area_of.append(area)
         kind_of.append(kind)
     report.depth = max(depth) if depth else 0
     # Parents first: each batch of the tree only points at teams already inserted (ids set).
@@ -563,7 +637,7 @@ def org_generate(options: GenerateOptions, *, progress: Progress = _no_progress)
     for role, team_index, lang in zip(roles, team_of_role, role_lang, strict=True):
         core = core_by_team[team_index]
         own = []
-        for position, text in enumerate(_duty_texts(rng, lang, options.duties_per_role), start=1):
+        for position, text in enumerate(_duty_texts(rng, lang, area_of[team_index], options.duties_per_role), start=1):
             serves = rng.choice(core) if core and rng.random() < 0.7 else None
             own.append(Duty(role=role, position=position, text=text, serves=serves))
         duties_of_role.append(own)
@@ -661,7 +735,9 @@ def org_generate(options: GenerateOptions, *, progress: Progress = _no_progress)
                     duty=None if kind == SuggestionKind.ADD else duty,
                     duty_text="" if kind == SuggestionKind.ADD else duty.text,
                     kind=kind,
-                    proposed_text=_duty_text(rng, lang) if kind != SuggestionKind.REMOVE else "",
+                    proposed_text=_duty_text(rng, lang, area_of[team_of_role[i]])
+                    if kind != SuggestionKind.REMOVE
+                    else "",
                     rationale=rng.choice(_RATIONALES[lang]),
                     author=rng.choice(people),
                     base_version=role.version,
