@@ -14,5 +14,6 @@ urlpatterns = [
     path("changes/", ChangeFeedView.as_view(), name="changes"),
     path("", include("teams.api.urls")),
     path("", include("roles.api.urls")),
+    path("analysis/", include("roles.api.analysis_urls")),
     path("", include("reviews.api.urls")),
 ]
