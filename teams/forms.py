@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from teams.models import Membership, Team
@@ -81,6 +82,16 @@ class OrderedListFormSet(BaseInlineFormSet):
 
     def validate_unique(self) -> None:
         pass  # see PositionedInlineForm
+
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        # The admin's tabular inline shows these fields under column headings only, which
+        # screen readers do not announce: name each field after its column and row ("Text 2").
+        row = "" if index is None else f" {index + 1}"
+        for field in form.fields.values():
+            widget = getattr(field.widget, "widget", field.widget)  # inside the admin's related-object wrapper
+            if not widget.is_hidden and field.label:
+                widget.attrs["aria-label"] = f"{capfirst(field.label)}{row}"
 
     def kept_forms(self) -> list[forms.ModelForm]:
         rows = []
