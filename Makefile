@@ -64,7 +64,9 @@ messages: install-dev
 	$(DEMO_ENV) $(PY) manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
 
 bench: install-dev
-	$(PY) -m bench
+	$(PIP) install --quiet --disable-pip-version-check -r bench/requirements.txt
+	@command -v wrk >/dev/null || echo "wrk is not installed (apt-get install -y wrk): the throughput rows are skipped"
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 staticfiles .pytest_cache
