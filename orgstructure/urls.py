@@ -28,6 +28,9 @@ urlpatterns = [
     path("api/v1/", include("orgstructure.api.urls")),
     path("", include("reviews.urls")),
     path("roles/", include("roles.urls")),
+    path("roles/", include("roles.history_urls")),
+    path("", include("teams.urls")),
+    path("", include("roles.analysis_urls")),
     # OpenAPI: the schema for signed-in callers (token or session); Swagger UI for people signed
     # in to the site (its assets come from drf-spectacular-sidecar, no CDN).
     path("api/schema/", schema_view, name="schema"),

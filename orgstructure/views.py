@@ -1,17 +1,65 @@
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from roles.selectors import org_overview
+from roles.chart import CHART_NODE_BUDGET, chart_search, chart_tree, team_path_ids
+from teams.models import Team
+from teams.selectors import team_children_map
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The organisation at a glance: teams (as a tree), their core duties and roles."""
-    context = {"teams": org_overview(user=request.user) if request.user.is_authenticated else []}
+    """The org chart: the top of the team tree as boxes and lines, deeper sub-trees on demand.
+
+    ``?root=<slug>`` draws the chart from that team down (the no-JS way into a sub-tree);
+    ``?focus=<slug>`` opens the path to a team (where a search hit lives); ``?q=`` searches
+    teams, roles and people, and jumps straight there when there is exactly one hit.
+    """
+    if not request.user.is_authenticated:
+        return render(request, "home.html", {"nodes": []})
+    if request.GET.get("q") is not None:
+        return _search(request)
+    children = team_children_map(include_archived=False)
+    root = focus = None
+    if slug := request.GET.get("root"):
+        root = Team.objects.filter(slug=slug, archived=False).first()
+        if root is None:
+            raise Http404
+    if slug := request.GET.get("focus"):
+        focus = Team.objects.filter(slug=slug, archived=False).first()
+    expand = team_path_ids(focus.pk, children)[:-1] if focus else []
+    nodes = chart_tree(
+        user=request.user,
+        root_ids=[root.pk] if root else None,
+        budget=CHART_NODE_BUDGET,
+        expand=expand,
+        children=children,
+    )
+    breadcrumbs = []
+    if root is not None:
+        path = team_path_ids(root.pk, children)
+        names = Team.objects.in_bulk(path[:-1])
+        breadcrumbs = [names[pk] for pk in path[:-1] if pk in names]
+    context = {
+        "nodes": nodes,
+        "root": root,
+        "focus": focus,
+        "breadcrumbs": breadcrumbs,
+        "team_count": sum(len(v) for v in children.values()),
+    }
     return render(request, "home.html", context)
+
+
+def _search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    hits = chart_search(user=request.user, query=query)
+    if len(hits) == 1:
+        hit = hits[0]
+        return redirect(f"{reverse('home')}?focus={hit.team.slug}#{hit.anchor}")
+    return render(request, "home.html", {"search": True, "query": query, "hits": hits, "nodes": []})
 
 
 @never_cache
