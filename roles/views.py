@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from orgstructure.exceptions import ServiceError
 from reviews.forms import SuggestionForm
-from reviews.permissions import can_suggest
+from reviews.models import RoleReview, Suggestion
+from reviews.permissions import can_suggest, reviews_visible_to, suggestions_visible_to
 from reviews.selectors import suggestion_list
 from reviews.services import suggestion_create
 from roles.models import Duty, Role, RoleStatus
@@ -28,6 +29,16 @@ def role_list(request: HttpRequest) -> HttpResponse:
         .order_by("team__name", "title")
     )
     return render(request, "roles/role_list.html", {"roles": roles[:2000]})
+
+
+def _link_decisions(user, revisions: list) -> None:
+    """Give each revision the accepted suggestions and approved reviews it came from (those the
+    user may open), so the role's history links to them."""
+    suggestions = list(suggestions_visible_to(user, Suggestion.objects.filter(applied_revision__in=revisions)))
+    reviews = list(reviews_visible_to(user, RoleReview.objects.filter(applied_revision__in=revisions)))
+    for revision in revisions:
+        revision.linked_suggestions = [s for s in suggestions if s.applied_revision_id == revision.pk]
+        revision.linked_reviews = [r for r in reviews if r.applied_revision_id == revision.pk]
 
 
 @login_required
@@ -60,6 +71,8 @@ def role_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Thank you! Your suggestion was sent to HR."))
                 return redirect("reviews:suggestion", suggestion.pk)
+    revisions = list(role.revisions.select_related("author").order_by("-number")[:10])
+    _link_decisions(request.user, revisions)
     return render(
         request,
         "roles/role_detail.html",
@@ -68,7 +81,7 @@ def role_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "duties": duties,
             "form": form,
             "can_suggest": role.status == RoleStatus.ACTIVE and can_suggest(request.user),
-            "revisions": role.revisions.select_related("author").order_by("-number")[:10],
+            "revisions": revisions,
             "my_suggestions": suggestion_list(user=request.user).filter(role=role).order_by("-created_at")[:20],
         },
     )
