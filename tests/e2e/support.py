@@ -42,7 +42,7 @@ def admin_sign_in(page, username: str, *, next_url: str = "/admin/") -> None:
 # --- screenshots ---------------------------------------------------------------------------
 
 
-def screenshot(page, name: str, *, doc: str | None = None) -> Path:
+def screenshot(page, name: str, *, doc: str | None = None, doc_full_page: bool = True) -> Path:
     """Save the page as test-artifacts/e2e/<name>.png (git-ignored, kept by CI). With
     ``doc`` and E2E_UPDATE_DOCS=1, also refresh docs/screenshots/<doc>.png (committed, shown
     in the README): the same screen at the same window size, so the images stay comparable."""
@@ -51,7 +51,7 @@ def screenshot(page, name: str, *, doc: str | None = None) -> Path:
     page.screenshot(path=str(path), full_page=True)
     if doc and os.environ.get("E2E_UPDATE_DOCS") == "1":
         DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(DOC_SCREENSHOTS / f"{doc}.png"), full_page=False, animations="disabled")
+        page.screenshot(path=str(DOC_SCREENSHOTS / f"{doc}.png"), full_page=doc_full_page, animations="disabled")
     return path
 
 

@@ -93,7 +93,9 @@ def test_hr_opens_a_cycle_the_lead_revises_and_hr_approves(org, open_page, live_
     hr.goto(f"/roles/{role.pk}/")
     expect(hr.locator("ol.duties li")).to_contain_text([third, REWORDED, ADDED])
     expect(hr.locator("main")).to_contain_text("version 2")
-    expect(hr.get_by_role("listitem").filter(has_text="Revision 2")).to_contain_text("Review")
+    revision = hr.get_by_role("listitem").filter(has_text="Revision 2")
+    expect(revision).to_contain_text("Review")
+    expect(revision.get_by_role("link", name="Review of Product manager")).to_be_visible()
     assert_accessible(hr)
 
     # The lead sees the review approved; the script sees the new list.
