@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from roles.chart import CHART_NODE_BUDGET, chart_search, chart_tree, team_path_ids
 from teams.models import Team
+from teams.permissions import is_hr_manager, led_team_ids
 from teams.selectors import team_children_map
 
 
@@ -49,6 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "focus": focus,
         "breadcrumbs": breadcrumbs,
         "team_count": sum(len(v) for v in children.values()),
+        "can_analyse": is_hr_manager(request.user) or bool(led_team_ids(request.user)),
     }
     return render(request, "home.html", context)
 
