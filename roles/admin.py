@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
@@ -32,6 +33,7 @@ from roles.diffing import duty_list_diff
 from roles.forms import DutyFormSet, DutyInlineForm, RoleAdminForm
 from roles.models import Duty, RevisionSource, Role, RoleRevision, RoleStatus
 from roles.permissions import RolePermissions
+from roles.quality import role_quality_issues
 from teams.models import TeamDuty
 
 _ROLE_SERVICE_FIELDS = ("title", "slug", "purpose", "headcount", "status")
@@ -63,11 +65,22 @@ class DutyInline(admin.TabularInline):
         return formset
 
 
+class QualityChangeList(ChangeList):
+    """The role list with each row's "clear and concise" issues, computed for the whole page in
+    one query instead of one per row."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        issues = role_quality_issues(self.result_list)
+        for role in self.result_list:
+            role.quality_issues = issues[role.pk]
+
+
 @admin.register(Role)
 class RoleAdmin(ServiceModelAdmin):
     form = RoleAdminForm
     inlines = [DutyInline]
-    list_display = ("title", "team", "status", "headcount", "version", "duty_count", "revisions_link")
+    list_display = ("title", "team", "status", "headcount", "version", "duty_count", "quality", "revisions_link")
     list_filter = ("status", ("team", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("team",)
     search_fields = ("title", "slug", "purpose", "team__name", "duties__text")
@@ -77,16 +90,19 @@ class RoleAdmin(ServiceModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(duty_total=count_subquery(Duty, "role"))
 
+    def get_changelist(self, request, **kwargs):
+        return QualityChangeList
+
     def get_fieldsets(self, request, obj=None):
         fields = ["team", "title", "slug", "purpose", "headcount", "status"]
         if obj is not None:
-            fields += ["version", "duty_history"]
+            fields += ["version", "quality_report", "duty_history"]
         fields += ["reason", "expected_version", "seen_updated_at"]
         return [(None, {"fields": fields})]
 
     def get_readonly_fields(self, request, obj=None):
         # The team is fixed once the role exists (role_update refuses it).
-        return ("team", "version", "duty_history") if obj is not None else ()
+        return ("team", "version", "quality_report", "duty_history") if obj is not None else ()
 
     def has_delete_permission(self, request, obj=None):
         return False  # a role keeps its revisions: retire it instead
@@ -94,6 +110,28 @@ class RoleAdmin(ServiceModelAdmin):
     @admin.display(description=_("duties"), ordering="duty_total")
     def duty_count(self, obj: Role) -> int:
         return obj.duty_total
+
+    @admin.display(description=_("clear and concise"))
+    def quality(self, obj: Role):
+        issues = getattr(obj, "quality_issues", None)
+        if issues is None:
+            issues = role_quality_issues([obj])[obj.pk]
+        if not issues:
+            return format_html('<span class="quality-ok">{}</span>', gettext("OK"))
+        return format_html(
+            '<span class="quality-issues" title="{}">⚠ {}</span>',
+            " ".join(issue.message for issue in issues),
+            ", ".join(dict.fromkeys(issue.label for issue in issues)),
+        )
+
+    @admin.display(description=_("clear and concise"))
+    def quality_report(self, obj: Role):
+        issues = role_quality_issues([obj])[obj.pk]
+        if not issues:
+            return gettext("The duty list is clear and concise.")
+        return format_html_join(
+            "", '<p class="quality-issue"><strong>⚠ {}</strong>: {}</p>', ((i.label, i.message) for i in issues)
+        )
 
     @admin.display(description=_("history"))
     def revisions_link(self, obj: Role):

@@ -460,3 +460,24 @@ def test_unrelated_role_is_not_touched(client, hr):
 
     other.refresh_from_db()
     assert other.version == 0
+
+
+def test_role_list_and_page_show_clear_and_concise_issues(client, hr):
+    from tests.factories import role_with_duties
+
+    fine = role_with_duties("Plans the roadmap", "Ships monthly releases", title="Fine role")
+    twins = role_with_duties(
+        "收集用户反馈,分析用户需求,提出改进建议", "收集用户反馈,分析用户需求,提出改进意见", title="Twins role"
+    )
+    client.force_login(hr)
+
+    body = client.get("/admin/roles/role/").content.decode()
+
+    rows = body.split("<tr")
+    fine_row = next(row for row in rows if ">Fine role</a>" in row)
+    twins_row = next(row for row in rows if ">Twins role</a>" in row)
+    assert "quality-ok" in fine_row
+    assert "Near-duplicate duties" in twins_row and "Duties 1 and 2 say nearly the same thing" in twins_row
+    page = client.get(f"/admin/roles/role/{twins.pk}/change/").content.decode()
+    assert "Near-duplicate duties" in page
+    assert "The duty list is clear and concise." in client.get(f"/admin/roles/role/{fine.pk}/change/").content.decode()
