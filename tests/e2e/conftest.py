@@ -90,8 +90,8 @@ def browser():
 @pytest.fixture
 def open_page(browser, live_server, request, settings):
     """``open_page()``: a page in a new browser context (a person at their own machine),
-    English unless ``locale`` says otherwise. Checks afterwards that no response was a 5xx
-    and no page raised a JavaScript error."""
+    English in a 1280×800 window unless ``locale`` or ``viewport`` say otherwise. Checks
+    afterwards that no response was a 5xx and no page raised a JavaScript error."""
     # Plain HTTP on the live server: no HTTPS redirect, cookies without the Secure flag.
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     assert not settings.SECURE_SSL_REDIRECT, "run the journeys with SECURE_SSL_REDIRECT=0 (pyproject's pytest env)"
@@ -101,8 +101,8 @@ def open_page(browser, live_server, request, settings):
     def watch(page):
         page.on("pageerror", lambda error: problems.append(f"JavaScript error on {page.url}: {error}"))
 
-    def open_new(*, locale: str = "en-GB"):
-        context = browser.new_context(base_url=live_server.url, locale=locale, viewport=VIEWPORT)
+    def open_new(*, locale: str = "en-GB", viewport: dict | None = None):
+        context = browser.new_context(base_url=live_server.url, locale=locale, viewport=viewport or VIEWPORT)
         context.set_default_timeout(15_000)
         context.on("page", watch)
         context.on(
