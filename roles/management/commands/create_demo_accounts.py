@@ -16,6 +16,14 @@ from teams.permissions import HR_MANAGERS_GROUP
 from teams.services import membership_add
 
 DEMO_PASSWORD = "orgstructure-demo"
+# (first name, last name) for each team's lead and member, in team order; then numbered.
+DEMO_NAMES = [
+    (("Fang", "Wang"), ("Lei", "Zhao")),
+    (("Wei", "Li"), ("Xin", "Huang")),
+    (("Min", "Zhang"), ("Tao", "Zhou")),
+    (("Yang", "Liu"), ("Na", "Wu")),
+    (("Jing", "Chen"), ("Hao", "Xu")),
+]
 
 
 class Command(BaseCommand):
@@ -40,17 +48,17 @@ class Command(BaseCommand):
         hr.groups.add(Group.objects.get(name=HR_MANAGERS_GROUP))
         rows.append(("hr", "HR manager", "all teams"))
 
-        for team in Team.objects.filter(archived=False, parent__isnull=True).order_by("position", "name"):
+        teams = Team.objects.filter(archived=False, parent__isnull=True).order_by("position", "name")
+        for index, team in enumerate(teams):
             role = Role.objects.filter(team=team, status=RoleStatus.ACTIVE).order_by("title").first()
-            for kind, is_lead in (("lead", True), ("member", False)):
+            names = DEMO_NAMES[index] if index < len(DEMO_NAMES) else ((f"Lead {index}", ""), (f"Member {index}", ""))
+            for (kind, is_lead), (first_name, last_name) in zip(
+                (("lead", True), ("member", False)), names, strict=True
+            ):
                 username = f"{kind}-{team.slug}"
                 user, _ = User.objects.get_or_create(
                     username=username,
-                    defaults={
-                        "first_name": kind.capitalize(),
-                        "last_name": team.name,
-                        "email": f"{username}@example.com",
-                    },
+                    defaults={"first_name": first_name, "last_name": last_name, "email": f"{username}@example.com"},
                 )
                 user.set_password(password)
                 user.save()
@@ -58,8 +66,10 @@ class Command(BaseCommand):
                     membership_add(
                         user=user, team=team, role=None if is_lead else role, is_lead=is_lead, acting_user=None
                     )
-                rows.append((username, "team lead" if is_lead else "team member", team.name))
+                rows.append(
+                    (username, f"{'team lead' if is_lead else 'team member'} ({user.get_full_name()})", team.name)
+                )
 
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {password}):"))
         for username, what, where in rows:
-            self.stdout.write(f"  {username:<28} {what:<12} {where}")
+            self.stdout.write(f"  {username:<28} {what:<28} {where}")
