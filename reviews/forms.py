@@ -86,6 +86,7 @@ class SuggestionForm(forms.Form):
         required=False,
         max_length=DUTY_TEXT_MAX_LENGTH,
         help_text=_("The new or reworded duty."),
+        widget=forms.TextInput(attrs={"class": "wide"}),
     )
     proposed_position = forms.IntegerField(
         label=_("Position"), required=False, min_value=1, help_text=_("Where the duty should go (1 = first).")
