@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Count, Q
+from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -22,6 +23,14 @@ class _ReviewsServiceAdmin(ServiceModelAdmin):
 
     history_view = admin.ModelAdmin.history_view
     object_history_template = None
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        raise Http404  # there are no historical versions to show
+
+    def has_delete_permission(self, request, obj=None):
+        # A cycle is cancelled and a schedule made inactive instead: their reviews and the change
+        # feed point at them. (Allowed, the bulk delete would log deletions it then refuses.)
+        return False
 
     def save_related(self, request, form, formsets, change):
         """The service already set the many-to-many fields."""
