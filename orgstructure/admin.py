@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
@@ -16,6 +18,8 @@ from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from orgstructure.exceptions import ServiceError
+
+User = get_user_model()
 
 admin.site.site_header = gettext_lazy("orgstructure administration")
 admin.site.site_title = gettext_lazy("orgstructure")
@@ -159,3 +163,17 @@ def count_subquery(model, fk: str, **filters) -> Coalesce:
     no GROUP BY on the outer query (which may be a tree query), one query for a whole page."""
     rows = model.objects.filter(**{fk: OuterRef("pk")}, **filters).order_by().values(fk)
     return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), Value(0), output_field=IntegerField())
+
+
+class PersonAdmin(UserAdmin):
+    """People are deactivated (``is_active``), never deleted: revisions, reviews, suggestions,
+    the change feed and the history name them as the ones who acted, and a deleted account would
+    leave those changes unsigned."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+admin.site.register(User, PersonAdmin)
