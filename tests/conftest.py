@@ -4,6 +4,9 @@ from django.db import connection
 from roles.org_template import org_template_load
 from tests.factories import UserFactory, hr_manager, org_reader
 
+# The trust tests' figures (matrix cases, fuzzed requests, ...), summed over xdist workers.
+from tests.trust.figures import pytest_sessionfinish, pytest_terminal_summary, pytest_testnodedown  # noqa: F401
+
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
