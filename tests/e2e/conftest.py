@@ -78,6 +78,7 @@ def browser():
     except Exception:
         playwright.stop()
         raise
+    sync_api.expect.set_options(timeout=10_000)  # a busy two-core CI machine is slow to repaint
     yield chromium
     chromium.close()
     playwright.stop()

@@ -13,6 +13,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+try:
+    from playwright.sync_api import expect
+except ImportError:  # without Playwright the browser fixture skips every journey, saying why
+    expect = None
+
 PASSWORD = "pass-for-e2e-journeys"
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "e2e"
 DOC_SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"

@@ -3,9 +3,8 @@ main landmark, the page language, a label for every visible form field, and a sk
 that takes the keyboard past the header to the main content."""
 
 from django.urls import reverse
-from playwright.sync_api import expect
 
-from tests.e2e.support import JOURNEY_MARKS, accessibility_problems, sign_in
+from tests.e2e.support import JOURNEY_MARKS, accessibility_problems, expect, sign_in
 
 pytestmark = JOURNEY_MARKS
 

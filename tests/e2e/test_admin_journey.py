@@ -2,10 +2,8 @@
 diff; a second tab still holding the old form is refused on save, and nothing is overwritten.
 The script's org chart follows."""
 
-from playwright.sync_api import expect
-
 from roles.models import Role
-from tests.e2e.support import JOURNEY_MARKS, OrgChartScript, admin_sign_in, assert_accessible, screenshot
+from tests.e2e.support import JOURNEY_MARKS, OrgChartScript, admin_sign_in, assert_accessible, expect, screenshot
 
 pytestmark = JOURNEY_MARKS
 

@@ -5,9 +5,8 @@ The script's org chart document has the same teams."""
 import re
 
 from django.utils import translation
-from playwright.sync_api import expect
 
-from tests.e2e.support import JOURNEY_MARKS, OrgChartScript, assert_accessible, screenshot, sign_in
+from tests.e2e.support import JOURNEY_MARKS, OrgChartScript, assert_accessible, expect, screenshot, sign_in
 from tests.factories import TeamFactory, role_with_duties
 
 pytestmark = JOURNEY_MARKS

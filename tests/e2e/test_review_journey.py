@@ -4,8 +4,6 @@ the new list."""
 
 import datetime as dt
 
-from playwright.sync_api import expect
-
 from reviews.models import ReviewCycle
 from tests.e2e.support import (
     JOURNEY_MARKS,
@@ -13,6 +11,7 @@ from tests.e2e.support import (
     admin_sign_in,
     assert_accessible,
     chart_role,
+    expect,
     screenshot,
     sign_in,
 )

@@ -2,10 +2,8 @@
 team's role; HR accepts it; the member sees it accepted under "My suggestions", and the role's
 history links to it. The script's org chart gets the new duty."""
 
-from playwright.sync_api import expect
-
 from reviews.models import Suggestion
-from tests.e2e.support import JOURNEY_MARKS, OrgChartScript, assert_accessible, screenshot, sign_in
+from tests.e2e.support import JOURNEY_MARKS, OrgChartScript, assert_accessible, expect, screenshot, sign_in
 
 pytestmark = JOURNEY_MARKS
 
