@@ -2,7 +2,7 @@
 
 Every service records a ``ChangeEvent`` in the transaction of its write; the feed lists those
 with ``id > since`` in id order. Scripts keep ``next_cursor`` and pass it as ``since`` next
-time. Events about a draft role are left out for callers who may not see the role.
+time. Events about a draft role, or a review object, are left out for callers who may not see it.
 """
 
 from __future__ import annotations
@@ -64,11 +64,25 @@ class ChangeFeedSerializer(serializers.Serializer):
 
 
 def change_events_visible_to(user, queryset):
-    """Events about draft roles only for HR and the leads of the role's team (or above)."""
+    """Events about draft roles only for HR and the leads of the role's team (or above); events
+    about review schedules, cycles, role reviews and suggestions only for those who may see the
+    object itself (its name, a draft cycle's or a schedule's, would leak otherwise)."""
+    from reviews.models import ReviewCycle, ReviewSchedule, RoleReview, Suggestion
+    from reviews.permissions import cycles_visible_to, reviews_visible_to, schedules_visible_to, suggestions_visible_to
+
     if is_hr_manager(user):
         return queryset
     hidden_draft = Q(role__status=RoleStatus.DRAFT) & ~Q(role__team_id__in=sorted(led_team_ids(user)))
-    return queryset.exclude(Q(role__isnull=False) & hidden_draft)
+    queryset = queryset.exclude(Q(role__isnull=False) & hidden_draft)
+    for model, visible_to in (
+        (ReviewSchedule, schedules_visible_to),
+        (ReviewCycle, cycles_visible_to),
+        (RoleReview, reviews_visible_to),
+        (Suggestion, suggestions_visible_to),
+    ):
+        visible_ids = visible_to(user, model.objects.all()).values("pk")
+        queryset = queryset.exclude(Q(object_type=model._meta.model_name) & ~Q(object_id__in=visible_ids))
+    return queryset
 
 
 class ChangeFeedView(APIView):
