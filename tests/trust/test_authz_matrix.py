@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from tests.trust.figures import record
 from tests.trust.matrix import encode, login_body, matrix, url_keys
-from tests.trust.world import ACTORS, build_world, db_fingerprint, db_rows
+from tests.trust.world import ACTORS, OPS_SECRET, SECRET, build_world, db_fingerprint, db_rows
 
 pytestmark = pytest.mark.django_db
 KEYS = url_keys()
@@ -112,3 +112,43 @@ def test_matrix(world, chunk):
     cases = [case for key in keys for case in table[key]]
     failures = run_cases(cases, world)
     assert not failures, f"{len(failures)} of {len(cases)} cases failed:\n" + "\n".join(failures[:60])
+
+
+# --- nothing invisible leaks through lists, filters, search, ordering or documents -----------
+
+FORBIDDEN = {"member": (SECRET, OPS_SECRET), "lead": (OPS_SECRET,), "other_lead": (SECRET,)}
+# "Canary" (not the whole secret) so that a page or a "next" link echoing the query is no leak
+QUERIES = ["", "?page_size=500", "?ordering=-id", "?search=Canary", "?format=csv", "?status=draft", "?state=draft"]
+
+
+def test_lists_filters_search_and_documents_never_reveal_invisible_objects(world):
+    # given every page and API read a caller may open (from the matrix), with list queries
+    table = matrix(world)
+    api, pages = _clients(world)
+    reads = {
+        (case.path, case.api, case.actor)
+        for cases in table.values()
+        for case in cases
+        if case.method == "GET" and case.actor in FORBIDDEN and case.expect.status == 200
+    }
+    extra = [
+        f"/api/v1/roles/?team={world.product.pk}",
+        f"/api/v1/roles/?team={world.operations.pk}&status=draft",
+        f"/api/v1/suggestions/?role={world.ops_role.pk}",
+        f"/api/v1/role-reviews/?cycle={world.open_cycle.pk}",
+        "/api/v1/changes/?since=0&page_size=500",
+        "/api/v1/org-chart/?root=operations",
+    ]
+    leaks, checked = [], 0
+    for path, is_api, actor in sorted(reads) + [(p, True, a) for p in extra for a in FORBIDDEN]:
+        for secret in FORBIDDEN[actor]:
+            suffixes = QUERIES if "?" not in path and is_api else [""]
+            for query in suffixes:
+                url = path + query
+                response = (api if is_api else pages)[actor].get(url)
+                checked += 1
+                assert response.status_code < 500, url
+                if secret.encode() in response.content or secret.lower().encode() in response.content:
+                    leaks.append(f"{actor} sees {secret} at {url}")
+    record("visibility probes", checked)
+    assert not leaks, "\n".join(leaks)
