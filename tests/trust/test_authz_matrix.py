@@ -152,3 +152,80 @@ def test_lists_filters_search_and_documents_never_reveal_invisible_objects(world
                     leaks.append(f"{actor} sees {secret} at {url}")
     record("visibility probes", checked)
     assert not leaks, "\n".join(leaks)
+
+
+# --- server-owned fields in a body are refused or ignored -----------------------------------
+
+
+def test_server_owned_fields_in_a_body_are_refused_or_ignored(world):
+    from reviews.models import ReviewCycle, RoleReview, Suggestion
+    from roles.models import Role
+    from teams.models import Membership, Team
+
+    w = world
+    api, _pages = _clients(w)
+    hr, member, lead = api["hr"], api["member"], api["lead"]
+
+    def send(client, method, path, body, **headers):
+        return getattr(client, method)(path, body, format="json", **headers)
+
+    # a role's version, team and duties change only through their own paths
+    before = Role.objects.values().get(pk=w.pm.pk)
+    response = send(hr, "patch", f"/api/v1/roles/{w.pm.pk}/", {"version": 99, "team": w.operations.pk})
+    assert response.status_code == 400 and Role.objects.values().get(pk=w.pm.pk) == before
+    response = send(
+        hr,
+        "put",
+        f"/api/v1/roles/{w.pm.pk}/duties/",
+        {"duties": [{"text": "Only one"}], "version": 99},
+        HTTP_IF_MATCH=f'"{w.pm.version}"',
+    )
+    assert response.status_code in (200, 400), response.content
+    w.pm.refresh_from_db()
+    assert w.pm.version in (before["version"], before["version"] + 1) and w.pm.team_id == w.product.pk
+
+    # a team is archived only through archive/unarchive
+    response = send(hr, "patch", f"/api/v1/teams/{w.product.pk}/", {"archived": True, "id": 999})
+    assert response.status_code == 400 and not Team.objects.get(pk=w.product.pk).archived
+
+    # a membership's person and team are fixed
+    response = send(hr, "patch", f"/api/v1/memberships/{w.member_membership.pk}/", {"user": w.hr.pk, "team": 1})
+    m = Membership.objects.get(pk=w.member_membership.pk)
+    assert response.status_code in (200, 400) and (m.user_id, m.team_id) == (w.member.pk, w.product.pk)
+
+    # a suggestion's state, author, decision and base version are the server's
+    body = {
+        "role": w.pm.pk,
+        "kind": "add",
+        "proposed_text": "Answer the phone",
+        "rationale": "Customers call",
+        "state": "accepted",
+        "author": w.hr.pk,
+        "decided_by": w.hr.pk,
+        "base_version": 0,
+        "applied_revision": 1,
+        "cycle": w.closed_cycle.pk,
+    }
+    response = send(member, "post", "/api/v1/suggestions/", body)
+    assert response.status_code in (201, 400), response.content
+    if response.status_code == 201:
+        s = Suggestion.objects.get(pk=response.json()["id"])
+        assert (s.state, s.author_id, s.decided_by_id, s.applied_revision_id) == ("open", w.member.pk, None, None)
+        assert s.base_version == Role.objects.get(pk=w.pm.pk).version and s.cycle_id != w.closed_cycle.pk
+
+    # a review's state, reviewer and decision are the server's
+    body = {"outcome": "keep", "state": "approved", "reviewer": w.member.pk, "decided_by": w.lead.pk}
+    response = send(lead, "post", f"/api/v1/role-reviews/{w.pending.pk}/submit/", body)
+    assert response.status_code in (200, 400), response.content
+    r = RoleReview.objects.get(pk=w.pending.pk)
+    assert r.state in ("pending", "submitted") and r.reviewer_id == w.lead.pk and r.decided_by_id is None
+
+    # a cycle's state and creator are the server's
+    body = {"name": "Q7", "starts_on": "2027-01-01", "due_on": "2027-01-31", "state": "open", "created_by": 1}
+    response = send(hr, "post", "/api/v1/review-cycles/", body)
+    assert response.status_code in (201, 400), response.content
+    if response.status_code == 201:
+        c = ReviewCycle.objects.get(pk=response.json()["id"])
+        assert (c.state, c.created_by_id, c.opened_at) == ("draft", w.hr.pk, None)
+    response = send(hr, "patch", f"/api/v1/review-cycles/{w.draft_cycle.pk}/", {"state": "closed"})
+    assert ReviewCycle.objects.get(pk=w.draft_cycle.pk).state == "draft"
