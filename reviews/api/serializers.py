@@ -142,6 +142,8 @@ class RoleReviewSerializer(serializers.ModelSerializer):
     decided_by = PersonSerializer(allow_null=True)
     proposed_duties = ProposedDutySerializer(many=True)
     applied_revision = RevisionRefSerializer(allow_null=True)
+    # Declared so that the schema says what the API sends: "" until the review is submitted.
+    outcome = serializers.ChoiceField(choices=ReviewOutcome.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = RoleReview
