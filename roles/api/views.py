@@ -199,7 +199,7 @@ class RoleRevisionViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="A role's revisions, newest first",
         parameters=[REVISION_ROLE],
-        responses={200: RevisionSerializer(many=True), **ErrorResponses.read()},
+        responses={200: RevisionSerializer(many=True), **ErrorResponses.list(404)},
     )
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
