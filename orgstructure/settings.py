@@ -171,7 +171,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "orgstructure.api.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "orgstructure.api.parsers.StrictMultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "orgstructure.api.pagination.CappedPageNumberPagination",
     "PAGE_SIZE": 50,
