@@ -48,7 +48,7 @@ def admin_sign_in(page, username: str, *, next_url: str = "/admin/") -> None:
 
 
 def screenshot(page, name: str, *, doc: str | None = None, doc_full_page: bool = True) -> Path:
-    """Save the page as test-artifacts/e2e/<name>.png (git-ignored, kept by CI). With
+    """Save the page as test-artifacts/e2e/<name>.png (git-ignored). With
     ``doc`` and E2E_UPDATE_DOCS=1, also refresh docs/screenshots/<doc>.png (committed, shown
     in the README): the same screen at the same window size, so the images stay comparable."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -92,6 +92,8 @@ def test_anyone_expands_a_team_by_keyboard_searches_and_reads_the_chart_in_chine
     expect(nav.get_by_role("link", name=zh("My reviews"))).to_be_visible()
     expect(page.get_by_role("button", name=zh("Sign out"))).to_be_visible()
     expect(page.get_by_label(zh("Language"))).to_have_value("zh-hans")
+    expect(page.get_by_label(zh("Find a team, role or person"))).to_be_visible()
+    expect(page.get_by_role("button", name=zh("Find"), exact=True)).to_be_visible()
     assert_accessible(page)
     screenshot(page, "org-chart-zh")
 
