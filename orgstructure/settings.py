@@ -168,11 +168,10 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PARSER_CLASSES": [
-        "orgstructure.api.parsers.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "orgstructure.api.parsers.StrictMultiPartParser",
-    ],
+    # JSON only: forms cannot say what the schema documents (nested lists, an empty text, a
+    # cleared choice: DRF reads an empty form value as "not given"). The token endpoint, which
+    # people may use from a form, adds the form parser itself.
+    "DEFAULT_PARSER_CLASSES": ["orgstructure.api.parsers.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "orgstructure.api.pagination.CappedPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -6,14 +6,12 @@ applies to JSON bodies; without this a client could make a worker parse any amou
 
 from __future__ import annotations
 
-import io
 import json
-import re
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser
 
 from orgstructure.api.exceptions import RequestTooLarge
 
@@ -47,26 +45,3 @@ class BoundedJSONParser(JSONParser):
 
 def _refuse_constant(name: str):
     raise ValueError(_("%(name)s is not a number JSON allows") % {"name": name})
-
-
-class StrictMultiPartParser(MultiPartParser):
-    """multipart/form-data whose body holds something other than well-formed parts is a 400.
-    (Django's parser skips what it cannot read, so a malformed body arrived as an empty form: a
-    PATCH of nothing, answered 200.)"""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        limit = _limit()
-        raw = stream.read(limit + 1) if stream is not None else b""
-        if len(raw) > limit:
-            raise RequestTooLarge()
-        result = super().parse(io.BytesIO(raw), media_type, parser_context)
-        if not result.data and not result.files and _has_content(raw, media_type):
-            raise ParseError(_("The body is not valid multipart/form-data."))
-        return result
-
-
-def _has_content(raw: bytes, media_type: str | None) -> bool:
-    """True unless the body is empty or only the closing delimiter of an empty form."""
-    match = re.search(r"boundary=\"?([^\";]+)", media_type or "")
-    boundary = match.group(1).encode() if match else b""
-    return raw.strip() not in (b"", b"--" + boundary + b"--")
