@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orgstructure.api.people import PersonSerializer
+from orgstructure.api.serializers import StrictCharField
 from reviews.models import (
     ReviewCycle,
     ReviewOutcome,
@@ -37,7 +38,7 @@ class ProposedDutySerializer(serializers.Serializer):
     id = serializers.IntegerField(
         required=False, allow_null=True, help_text="The id of the existing duty this item keeps (reworded or moved)."
     )
-    text = serializers.CharField(max_length=DUTY_TEXT_MAX_LENGTH, trim_whitespace=False)
+    text = StrictCharField(max_length=DUTY_TEXT_MAX_LENGTH, trim_whitespace=False)
     serves = serializers.IntegerField(
         required=False, allow_null=True, help_text="Id of a core duty of the role's team."
     )
@@ -71,7 +72,7 @@ class ReviewScheduleSerializer(serializers.ModelSerializer):
 
 
 class ReviewScheduleWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = StrictCharField(max_length=200)
     starts_on = serializers.DateField()
     every_months = serializers.IntegerField(min_value=1, max_value=24, default=3)
     cycle_length_days = serializers.IntegerField(min_value=1, max_value=366, default=14)
@@ -115,7 +116,7 @@ class ReviewCycleSerializer(serializers.ModelSerializer):
 
 
 class ReviewCycleWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = StrictCharField(max_length=200)
     starts_on = serializers.DateField()
     due_on = serializers.DateField()
     teams = serializers.PrimaryKeyRelatedField(
@@ -173,14 +174,14 @@ class RoleReviewSubmitSerializer(serializers.Serializer):
     duties = ProposedDutySerializer(
         many=True, required=False, help_text="With `revise`: the whole proposed list, in order."
     )
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX, default="")
+    comment = StrictCharField(required=False, allow_blank=True, max_length=NOTE_MAX, default="")
     expected_version = serializers.IntegerField(
         required=False, min_value=0, help_text="The role version you reviewed; 412 if it changed since."
     )
 
 
 class DecisionSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX, default="")
+    note = StrictCharField(required=False, allow_blank=True, max_length=NOTE_MAX, default="")
     onto_current = serializers.BooleanField(
         default=False,
         help_text="The role changed since the proposal (412 without this): apply it onto the current list anyway.",
@@ -188,7 +189,7 @@ class DecisionSerializer(serializers.Serializer):
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=NOTE_MAX, help_text="Required: what to change, or why.")
+    note = StrictCharField(max_length=NOTE_MAX, help_text="Required: what to change, or why.")
 
 
 # --- suggestions ---------------------------------------------------------------------------
@@ -231,8 +232,8 @@ class SuggestionCreateSerializer(serializers.Serializer):
     duty = serializers.IntegerField(
         required=False, allow_null=True, help_text="For change, remove and reorder: the duty's id."
     )
-    proposed_text = serializers.CharField(
+    proposed_text = StrictCharField(
         required=False, allow_blank=True, max_length=DUTY_TEXT_MAX_LENGTH, default="", trim_whitespace=False
     )
     proposed_position = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=10_000)
-    rationale = serializers.CharField(max_length=NOTE_MAX)
+    rationale = StrictCharField(max_length=NOTE_MAX)
