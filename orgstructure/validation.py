@@ -26,7 +26,7 @@ def clean_duty_text(value: Any, *, label: str) -> str:
     characters. Chinese, emoji and right-to-left text are welcome."""
     if not isinstance(value, str):
         raise ValidationError(_("%(label)s must be text.") % {"label": label}, code="invalid")
-    if any((ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127 for ch in value):
+    if has_control_characters(value):
         raise ValidationError(_("%(label)s contains control characters.") % {"label": label}, code="invalid")
     text = " ".join(value.split())
     if not text:
@@ -38,3 +38,19 @@ def clean_duty_text(value: Any, *, label: str) -> str:
             code="max_length",
         )
     return text
+
+
+def has_control_characters(value: str) -> bool:
+    return any((ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127 for ch in value)
+
+
+def refuse_control_characters(instance, *fields: str) -> None:
+    """For a model's ``clean()``: names and titles are one line of text; a control character
+    (a terminal escape, a bell) would travel into exports, mails and logs."""
+    errors = {
+        field: [_("This contains control characters.")]
+        for field in fields
+        if isinstance(getattr(instance, field), str) and has_control_characters(getattr(instance, field))
+    }
+    if errors:
+        raise ValidationError(errors, code="invalid")

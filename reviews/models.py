@@ -54,6 +54,12 @@ class ReviewSchedule(TimestampedModel):
             ),
         ]
 
+    def clean(self):
+        from orgstructure.validation import refuse_control_characters
+
+        super().clean()
+        refuse_control_characters(self, "name")
+
     def __str__(self) -> str:
         return self.name
 
@@ -118,6 +124,12 @@ class ReviewCycle(TimestampedModel):
                 violation_error_message=_("This schedule already has a cycle starting on this date."),
             ),
         ]
+
+    def clean(self):
+        from orgstructure.validation import refuse_control_characters
+
+        super().clean()
+        refuse_control_characters(self, "name")
 
     def __str__(self) -> str:
         return self.name

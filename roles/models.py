@@ -50,6 +50,12 @@ class Role(TimestampedModel):
             ),
         ]
 
+    def clean(self):
+        from orgstructure.validation import refuse_control_characters
+
+        super().clean()
+        refuse_control_characters(self, "title")
+
     def __str__(self) -> str:
         return self.title
 

@@ -49,6 +49,12 @@ class Team(TreeNode, TimestampedModel):
             ),
         ]
 
+    def clean(self):
+        from orgstructure.validation import refuse_control_characters
+
+        super().clean()
+        refuse_control_characters(self, "name")
+
     def __str__(self) -> str:
         return self.name
 
@@ -151,6 +157,12 @@ class ProjectGroup(TimestampedModel):
                 violation_error_message=_("A project group cannot end before it starts."),
             ),
         ]
+
+    def clean(self):
+        from orgstructure.validation import refuse_control_characters
+
+        super().clean()
+        refuse_control_characters(self, "name")
 
     def __str__(self) -> str:
         return self.name
