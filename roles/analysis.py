@@ -36,6 +36,10 @@ from teams.selectors import team_children_map, team_subtree_ids
 DEFAULT_OVERLAP_THRESHOLD = 0.6
 MIN_OVERLAP_THRESHOLD = 0.3  # below this, everything with a common word "overlaps"
 OVERLAP_CACHE_SECONDS = 600
+# A few seconds of Python: real duty texts stay far below it even at 200,000 duties; text
+# generated from a few dozen phrases does not, and is then analysed partially (and says so).
+OVERLAP_MAX_WORK = 5_000_000
+OVERLAP_MAX_PAIRS = 20_000  # the best ones are kept; more is no longer a list anyone reads
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,6 +204,7 @@ class JoinStats:
     items: int = 0
     candidates: int = 0  # distinct pairs that shared an indexed feature and passed the size filter
     pairs: int = 0  # pairs at or above the threshold
+    complete: bool = True  # False when the work budget ran out before every duty was compared
 
     @property
     def all_pairs(self) -> int:
@@ -211,6 +216,7 @@ def similar_pairs(
     threshold: float,
     *,
     skip: Callable[[int, int], bool] | None = None,
+    max_work: int | None = None,
 ) -> tuple[list[tuple[int, int, float]], JoinStats]:
     """All pairs ``(i, j, score)`` (``i < j``) whose Dice similarity is at least ``threshold``.
 
@@ -226,7 +232,10 @@ def similar_pairs(
       reach the required overlap from the positions of the shared feature is dropped
       (positional filter) before it is verified.
 
-    The result is exact (the same pairs as comparing everything; see the tests).
+    The result is exact (the same pairs as comparing everything; see the tests). Text where
+    every word is common (a generated organisation built from a few dozen phrases) makes every
+    posting list long: ``max_work`` bounds the posting entries visited, and when it runs out the
+    sets not yet processed are left out and ``stats.complete`` is False.
     """
     stats = JoinStats(items=len(feature_sets))
     if not 0 < threshold <= 1:
@@ -242,14 +251,20 @@ def similar_pairs(
     order = sorted((i for i in range(len(ordered)) if ordered[i]), key=lambda i: len(ordered[i]))
     index: dict[str, list[tuple[int, int]]] = defaultdict(list)
     pairs: list[tuple[int, int, float]] = []
+    work = 0
     for x in order:
+        if max_work is not None and work > max_work:
+            stats.complete = False
+            break
         tokens = ordered[x]
         n = len(tokens)
         probe = n - ceil(jaccard * n - eps) + 1
         min_size = jaccard * n - eps
         counts: dict[int, int] = {}
         for i, token in enumerate(tokens[:probe]):
-            for y, j in index.get(token, ()):
+            postings = index.get(token, ())
+            work += len(postings)
+            for y, j in postings:
                 count = counts.get(y, 0)
                 if count < 0:
                     continue
@@ -359,7 +374,10 @@ def _overlap_compute(threshold: float) -> tuple[list[OverlapPair], JoinStats]:
         a, b = items[i], items[j]
         return a.kind == b.kind == ROLE_DUTY and a.role_id == b.role_id
 
-    found, stats = similar_pairs(sets, threshold, skip=same_list)
+    found, stats = similar_pairs(sets, threshold, skip=same_list, max_work=OVERLAP_MAX_WORK)
+    if len(found) > OVERLAP_MAX_PAIRS:
+        found = found[:OVERLAP_MAX_PAIRS]
+        stats.complete = False
     pairs = [
         OverlapPair(a=items[i], b=items[j], score=round(score, 3), relation=_relation(items[i], items[j]))
         for i, j, score in found

@@ -116,6 +116,10 @@ class OverlapStatsSerializer(serializers.Serializer):
     duties = serializers.IntegerField(help_text="Role duties and core duties compared.")
     candidates = serializers.IntegerField(help_text="Pairs the n-gram index proposed (far fewer than all pairs).")
     all_pairs = serializers.IntegerField(help_text="What comparing every pair would have taken.")
+    complete = serializers.BooleanField(
+        help_text="False when the organisation has so many similar duties that the analysis stopped early "
+        "(a work budget, or the best 20,000 pairs kept): raise the threshold or narrow with `team`."
+    )
 
 
 class OverlapsSerializer(serializers.Serializer):
@@ -308,5 +312,10 @@ class OverlapsView(APIView):
             pairs,
             build,
             threshold=round(data["threshold"], 2),
-            stats={"duties": stats.items, "candidates": stats.candidates, "all_pairs": stats.all_pairs},
+            stats={
+                "duties": stats.items,
+                "candidates": stats.candidates,
+                "all_pairs": stats.all_pairs,
+                "complete": stats.complete,
+            },
         )

@@ -79,7 +79,7 @@ def test_overlaps_on_the_seed_default_threshold(hr, seed_org):
     body = response.json()
     assert response.status_code == 200
     assert body["threshold"] == 0.6 and body["count"] == 6
-    assert body["stats"]["candidates"] < body["stats"]["all_pairs"]
+    assert body["stats"]["candidates"] < body["stats"]["all_pairs"] and body["stats"]["complete"] is True
     texts = {(p["a"]["text"], p["b"]["text"]) for p in body["results"]}
     assert (
         "Collects user feedback, analyses user needs, proposes improvements.",

@@ -192,3 +192,14 @@ def test_overlap_query_count_is_fixed(hr, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         pairs, _ = overlap_pairs(user=hr, threshold=0.3)
         overlap_pairs_resolve(pairs[:50])
+
+
+def test_a_work_budget_stops_runaway_joins_and_says_so():
+    # Every text made of the same few words: every posting list is long.
+    sets = [features(f"plan run review report {['alpha', 'beta', 'gamma', 'delta'][i % 4]}") for i in range(400)]
+
+    _found, bounded = similar_pairs(sets, DEFAULT_OVERLAP_THRESHOLD, max_work=1000)
+    _found, full = similar_pairs(sets, DEFAULT_OVERLAP_THRESHOLD)
+
+    assert bounded.complete is False and bounded.pairs < full.pairs
+    assert full.complete is True
