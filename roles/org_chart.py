@@ -7,8 +7,10 @@ nested serializers), so the number of queries is the same for 5 teams and for 2,
 2. roles, 3. duties, 4. leads and role holders (with the person).
 
 Its version is cheap to know without building it (``org_chart_stamp``: one query): every write
-records a ``ChangeEvent`` in the same transaction, so the latest event id changes whenever the
-chart may have; the other input is what the caller may see (HR, lead of which teams, other).
+records a ``ChangeEvent`` in the same transaction, so the latest id of an event about teams, roles
+or memberships changes whenever the chart may have (review and suggestion events don't: what they
+change in a duty list is a ``role.duties_replaced`` event of its own); the other input is what the
+caller may see (HR, lead of which teams, other).
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ def org_chart_stamp(user) -> OrgChartStamp:
     lead_perm = q(TeamUserObjectPermission._meta.db_table)
     sql = f"""
         SELECT 0, MAX(id) FROM {q(ChangeEvent._meta.db_table)}
+        WHERE action LIKE 'team.%%' OR action LIKE 'role.%%' OR action LIKE 'membership.%%'
         UNION ALL
         SELECT 1, COUNT(*) FROM {perm} p JOIN {ct} ct ON ct.id = p.content_type_id
         WHERE ct.app_label = %s AND p.codename = %s AND (

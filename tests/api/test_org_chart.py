@@ -278,6 +278,23 @@ def test_the_etag_changes_when_the_organisation_does(seed_teams, seed_roles, mem
     assert after.json() != before.json()
 
 
+def test_review_and_suggestion_events_leave_the_etag_alone(seed_roles, seed_teams, member, member_client):
+    from reviews.services import suggestion_create
+
+    membership_add(user=member, team=seed_teams["product"], acting_user=None)
+    before = member_client.get(URL)["ETag"]
+
+    suggestion_create(
+        role=seed_roles["marketing-specialist"],
+        kind="add",
+        proposed_text="Runs the brand survey",
+        rationale="Gap",
+        acting_user=member,
+    )
+
+    assert member_client.get(URL, HTTP_IF_NONE_MATCH=before).status_code == 304
+
+
 def test_becoming_hr_changes_the_etag(seed_org, member, member_client):
     from django.contrib.auth.models import Group
 
