@@ -26,11 +26,29 @@ def create_groups(apps, schema_editor):
     for app_label, codename in HR_EXTRA:
         hr.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename=codename))
     readers, _ = Group.objects.get_or_create(name="Org readers")
-    readers.permissions.add(*app_perms.filter(codename__startswith="view_").exclude(codename__startswith="view_historical").exclude(codename__endswith="objectpermission"))
+    # Readers: teams and roles only; the reviews app grants its own (reviews 0002). Taken from
+    # all of HR_APPS, readers got every view_ permission of reviews (everyone's reviews and
+    # suggestions) whenever those permissions existed already (a re-run, another migration order).
+    readers.permissions.add(
+        *app_perms.filter(content_type__app_label__in=("teams", "roles"), codename__startswith="view_")
+        .exclude(codename__startswith="view_historical")
+        .exclude(codename__endswith="objectpermission")
+    )
 
 
 def delete_groups(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=["HR managers", "Org readers"]).delete()
+    # Not Group.objects...delete(): its cascade collector meets the historical Group of other
+    # apps' states and fails ("Must be Group instance"). Remove what points at the groups, then them.
+    Group = apps.get_model("auth", "Group")
+    ids = list(Group.objects.filter(name__in=["HR managers", "Org readers"]).values_list("pk", flat=True))
+    Group.permissions.through.objects.filter(group_id__in=ids).delete()
+    apps.get_model("auth", "User").groups.through.objects.filter(group_id__in=ids).delete()
+    for label in ("teams.TeamGroupObjectPermission", "guardian.GroupObjectPermission"):
+        try:
+            apps.get_model(label).objects.filter(group_id__in=ids).delete()
+        except LookupError:
+            pass  # not in this migration state
+    Group.objects.filter(pk__in=ids)._raw_delete(schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):
