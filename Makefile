@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_ENV := DEBUG=1
 
-.PHONY: run test install install-dev demo lint format bench clean messages check
+.PHONY: run test install install-dev demo lint format bench clean messages check backup restore
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,21 @@ bench: install-dev
 	$(PIP) install --quiet --disable-pip-version-check -r bench/requirements.txt
 	@command -v wrk >/dev/null || echo "wrk is not installed (apt-get install -y wrk): the throughput rows are skipped"
 	$(PY) -m bench $(BENCH_ARGS)
+
+## Backups of the PostgreSQL database named by DATABASE_URL (pg_dump's custom format).
+## make backup BACKUP=/path/file.dump; make restore BACKUP=/path/file.dump (replaces the data).
+BACKUP ?= var/orgstructure-$(shell date +%Y%m%d-%H%M%S).dump
+
+backup:
+	@case "$(DATABASE_URL)" in postgres://*|postgresql://*) ;; *) echo "Set DATABASE_URL=postgres://... (backups are for PostgreSQL)" >&2; exit 2;; esac
+	pg_dump --format=custom --no-owner --no-privileges --dbname="$(DATABASE_URL)" --file="$(BACKUP)"
+	@echo "Backed up to $(BACKUP)"
+
+restore:
+	@case "$(DATABASE_URL)" in postgres://*|postgresql://*) ;; *) echo "Set DATABASE_URL=postgres://... (backups are for PostgreSQL)" >&2; exit 2;; esac
+	@test -f "$(BACKUP)" || { echo "No backup at BACKUP=$(BACKUP)" >&2; exit 2; }
+	pg_restore --clean --if-exists --no-owner --no-privileges --single-transaction --dbname="$(DATABASE_URL)" "$(BACKUP)"
+	@echo "Restored from $(BACKUP)"
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 staticfiles .pytest_cache
