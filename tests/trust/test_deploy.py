@@ -35,6 +35,7 @@ PRODUCTION = {
 
 def _env(**overrides) -> dict:
     drop = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "STATIC_MANIFEST"}
+    drop |= {"DJANGO_ALLOW_ASYNC_UNSAFE"}  # set by the browser tests for their own process
     base = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("API_THROTTLE")}
     base.update(PRODUCTION)
     base.update(overrides)
