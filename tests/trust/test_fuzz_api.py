@@ -15,7 +15,9 @@ import itertools
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
@@ -104,7 +106,13 @@ def trust_world(db, settings):
     w = build_world()
     _state["world"] = w
     cache.clear()
-    return w
+    # As Django's test client does: the WSGI app must not close the test's connection (and its
+    # transaction) at the end of each request.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield w
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @schema.parametrize()
