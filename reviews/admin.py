@@ -175,7 +175,7 @@ class RoleReviewAdmin(_ReadOnlyAdmin):
 
     @admin.display(description=gettext_lazy("decision page"))
     def decide(self, obj):
-        return format_html('<a href="{}">{}</a>', reverse("reviews:review", args=[obj.pk]), _("Open"))
+        return format_html('<a href="{}">{}</a>', reverse("reviews:review", args=[obj.pk]), _("Decision page"))
 
 
 @admin.register(Suggestion)
@@ -187,4 +187,4 @@ class SuggestionAdmin(_ReadOnlyAdmin):
 
     @admin.display(description=gettext_lazy("decision page"))
     def decide(self, obj):
-        return format_html('<a href="{}">{}</a>', reverse("reviews:suggestion", args=[obj.pk]), _("Open"))
+        return format_html('<a href="{}">{}</a>', reverse("reviews:suggestion", args=[obj.pk]), _("Decision page"))

@@ -177,8 +177,9 @@ def chart_search(*, user, query: str, limit: int = SEARCH_LIMIT) -> list[SearchH
         .select_related("user", "team", "role")
         .order_by("user__username", "team__name")[:limit]
     )
+    lead_label = _("lead")
     for m in memberships:
-        detail = m.team.name + (f" · {m.role.title}" if m.role_id else "") + (f" · {_('lead')}" if m.is_lead else "")
+        detail = m.team.name + (f" · {m.role.title}" if m.role_id else "") + (f" · {lead_label}" if m.is_lead else "")
         hits.append(SearchHit("person", person_label(m.user), detail, m.team, f"team-{m.team.slug}"))
     return hits
 
