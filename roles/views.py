@@ -19,6 +19,8 @@ from reviews.selectors import suggestion_list
 from reviews.services import suggestion_create
 from roles.models import Duty, Role, RoleStatus
 from roles.permissions import roles_visible_to
+from roles.quality import duty_list_issues
+from teams.permissions import is_hr_manager, user_leads_team
 
 
 @login_required
@@ -83,5 +85,9 @@ def role_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_suggest": role.status == RoleStatus.ACTIVE and can_suggest(request.user),
             "revisions": revisions,
             "my_suggestions": suggestion_list(user=request.user).filter(role=role).order_by("-created_at")[:20],
+            # "Clear and concise" checks, for those who can act on them: HR and the team's leads.
+            "quality_issues": duty_list_issues([d.text for d in duties])
+            if is_hr_manager(request.user) or user_leads_team(request.user, role.team)
+            else None,
         },
     )

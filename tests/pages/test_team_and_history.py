@@ -116,3 +116,19 @@ def test_history_query_count_is_fixed(client, member, revisions, django_assert_m
     signed_in(client, member)
     with django_assert_max_num_queries(10):
         assert client.get(f"/roles/{role.pk}/history/", {"old": 1, "new": revisions}).status_code == 200
+
+
+def test_role_page_shows_clear_and_concise_issues_to_hr_and_leads_only(client, hr):
+    from teams.services import membership_add
+    from tests.factories import UserFactory, role_with_duties
+
+    role = role_with_duties("收集用户反馈,分析用户需求,提出改进建议", "收集用户反馈,分析用户需求,提出改进意见")
+    lead, member = UserFactory(), UserFactory()
+    membership_add(user=lead, team=role.team, is_lead=True, acting_user=None)
+    url = f"/roles/{role.pk}/"
+
+    for user, shown in ((hr, True), (lead, True), (member, False)):
+        client.force_login(user)
+        body = client.get(url).content.decode()
+        assert ("Near-duplicate duties" in body) is shown, user
+        assert ("Duties 1 and 2 say nearly the same thing" in body) is shown, user
