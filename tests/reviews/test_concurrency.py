@@ -2,40 +2,18 @@
 barrier. Whatever the interleaving, a transition happens exactly once."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 
 from orgstructure.exceptions import ConflictError
 from orgstructure.models import ChangeEvent
 from reviews import services
 from reviews.models import CycleState, ReviewState, RoleReview, SuggestionState
 from roles.models import RoleRevision
+from tests.racing import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 REPETITIONS = 100
-
-
-def race(*calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def runner(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = ("ok", call())
-        except Exception as exc:
-            results[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_two_hr_managers_accepting_the_same_suggestion_apply_it_once(org):

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -23,31 +21,11 @@ from reviews.models import ReviewCycle
 from roles.models import RoleRevision
 from roles.services import role_duties_replace
 from tests.factories import TeamFactory, hr_manager, role_with_duties
+from tests.racing import race
 from tests.trust.figures import record
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 REPETITIONS = 100
-
-
-def race(*calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def runner(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = ("ok", call())
-        except Exception as exc:
-            results[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def duties_of(role):
