@@ -35,14 +35,3 @@ def team_subtree_ids(root_ids: Iterable[int], *, children: dict[int | None, list
         seen.add(team_id)
         stack.extend(children.get(team_id, ()))
     return seen
-
-
-def team_ancestor_ids(team: Team, *, include_self: bool = False) -> list[int]:
-    """Ids from the root down to the team's parent (and the team itself if asked)."""
-    ids = list(Team.objects.ancestors(team, include_self=include_self).values_list("id", flat=True))
-    return ids
-
-
-def team_path_names(team: Team) -> list[str]:
-    """Names from the root down to the team."""
-    return list(Team.objects.ancestors(team, include_self=True).values_list("name", flat=True))
