@@ -152,7 +152,10 @@ def test_the_index_follows_duty_list_changes_in_the_same_transaction(hr):
     assert list(overlap_pairs(user=hr)) == []
 
     role = role_create(
-        team=TeamFactory(), title="Second", duties=[{"text": "Answer customer emails within a day, politely"}], acting_user=None
+        team=TeamFactory(),
+        title="Second",
+        duties=[{"text": "Answer customer emails within a day, politely"}],
+        acting_user=None,
     )
     assert len(overlap_pairs(user=hr)) == 1
 
@@ -166,7 +169,9 @@ def test_the_index_follows_core_duty_changes(hr):
     team = TeamFactory()
     assert list(overlap_pairs(user=hr)) == []
 
-    team_core_duties_replace(team=team, duties=[{"text": "Collects user feedback, analyses user needs"}], acting_user=None)
+    team_core_duties_replace(
+        team=team, duties=[{"text": "Collects user feedback, analyses user needs"}], acting_user=None
+    )
 
     (pair,) = overlap_pairs(user=hr)
     assert pair.item_b.core_id == TeamDuty.objects.get(team=team).pk
@@ -214,7 +219,10 @@ def test_an_intended_mark_survives_unrelated_edits_and_lapses_when_a_text_change
     assert len(overlap_pairs(user=hr, decided=Decided.INTENDED)) == 1
     # when: one of the texts changes
     role_duties_replace(
-        role=b, duties=[{"text": "Answers customer e-mails within one working day"}], expected_version=1, acting_user=None
+        role=b,
+        duties=[{"text": "Answers customer e-mails within one working day"}],
+        expected_version=1,
+        acting_user=None,
     )
     # then: listed again
     (again,) = overlap_pairs(user=hr)
