@@ -425,10 +425,6 @@ class EquivalentTermAdmin(ServiceModelAdmin):
     list_display = ("term", "equivalent", "updated_at")
     search_fields = ("term", "equivalent")
     fields = ("term", "equivalent")
-    # Not a historical model: the plain admin templates.
-    change_form_template = "admin/change_form.html"
-    object_history_template = "admin/object_history.html"
-    change_list_template = "admin/change_list.html"
 
     def _hr(self, request) -> bool:
         return is_hr_manager(request.user)

@@ -260,6 +260,7 @@ class EquivalentTerm(TimestampedModel):
 
     term = models.CharField(_("term"), max_length=50)
     equivalent = models.CharField(_("equivalent"), max_length=50)
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
     class Meta:
         verbose_name = _("equivalent term")

@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from orgstructure.authz import history_user
 from roles.models import (
     Duty,
     EquivalentTerm,
@@ -734,7 +735,9 @@ def equivalent_term_create(*, term: str, equivalent: str, acting_user) -> Equiva
     ).exists():
         raise ValidationError(_("These two terms are already equivalent."), code="unique")
     before = _group_terms(term) | _group_terms(equivalent)
-    entry = EquivalentTerm.objects.create(term=term, equivalent=equivalent)
+    entry = EquivalentTerm(term=term, equivalent=equivalent)
+    entry.full_clean()
+    history_user(entry, acting_user).save()
     _reindex_texts_containing(before | _group_terms(term))
     return entry
 
@@ -749,7 +752,7 @@ def equivalent_term_update(*, entry: EquivalentTerm, term: str, equivalent: str,
     before = _group_terms(entry.term) | _group_terms(entry.equivalent) | _group_terms(term) | _group_terms(equivalent)
     entry.term, entry.equivalent = term, equivalent
     entry.full_clean()
-    entry.save()
+    history_user(entry, acting_user).save()
     _reindex_texts_containing(before | _group_terms(term))
     return entry
 
@@ -758,5 +761,8 @@ def equivalent_term_update(*, entry: EquivalentTerm, term: str, equivalent: str,
 def equivalent_term_delete(*, entry: EquivalentTerm, acting_user) -> None:
     _require_hr(acting_user)
     before = _group_terms(entry.term)
-    EquivalentTerm.objects.filter(pk=entry.pk).delete()
+    entry = EquivalentTerm.objects.select_for_update().filter(pk=entry.pk).first()
+    if entry is None:
+        return
+    history_user(entry, acting_user).delete()
     _reindex_texts_containing(before)
