@@ -200,14 +200,14 @@ _LEVELS = {"zh": ["", "高级", "资深", "初级"], "en": ["", "Senior ", "Staf
 # it acts on is specific to the team: its products, systems, partners, processes. Built from a
 # few thousand phrases, every team would do everything (issue 13: over a million pairs alike).
 # So each team gets its own vocabulary of names drawn from a large pool (pseudo-words standing in
-# for a team's own product and system names, ~90,000 in each language), plus a few words every
-# team uses (用户, 数据; "customer", "data"); an activity is a common verb with one or two of the
+# for a team's own product and system names, millions in each language), plus a few words every
+# team uses (用户, 数据; "customer", "data"); an activity is a common verb with two of the
 # team's names and now and then a common word. Overlaps are then planted at the rates assumed for
 # a real organisation (see README "Performance"): a duty of another team's activity
 # (CROSS_TEAM_SHARE), a role duty restating the core duty it serves (RESTATE_SHARE).
 CROSS_TEAM_SHARE = 0.03
 RESTATE_SHARE = 0.1
-TEAM_WORDS = 120
+TEAM_WORDS = 300
 
 _ACTIONS = {
     "zh": [
@@ -235,6 +235,7 @@ _ACTIONS = {
         "培训",
         "对接",
         "复盘",
+        *"梳理 排查 采购 招募 核算 预测 盘点 签约 巡检 发布 迁移 改版".split(),
     ],
     "en": [
         "Own",
@@ -261,13 +262,14 @@ _ACTIONS = {
         "Negotiate",
         "Forecast",
         "Report on",
+        *"Migrate Price Schedule Procure Recruit Reconcile Inspect Publish Redesign Budget Localise Certify".split(),
     ],
 }
 _COMMON_WORDS = {
     "zh": ["用户", "数据", "流程", "质量", "成本", "效率", "体验", "风险", "需求", "目标", "报表", "预算"],
     "en": ["customer", "data", "process", "quality", "cost", "service", "risk", "budget", "report", "targets"],
 }
-# Characters for Chinese names and syllables for English ones (two of each make a name).
+# Characters for Chinese names and syllables for English ones (three of each make a name).
 _ZH_CHARS = (
     "安百宝北博彩辰晨驰创春达大德鼎东方丰峰锋富光广海行和恒宏鸿华辉汇佳嘉坚金锦晶景精久聚凯康可乐"
     "立利联林灵隆龙鲁美明铭诺鹏品平启千强桥青清庆秋泉融瑞润森山尚盛时世舒顺思泰腾天通同拓万维伟蔚"
@@ -285,7 +287,7 @@ def _team_words(rng: random.Random, lang: str) -> list[str]:
     words: set[str] = set()
     while len(words) < TEAM_WORDS:
         if lang == "zh":
-            words.add("".join(rng.sample(_ZH_CHARS, 2)))
+            words.add("".join(rng.sample(_ZH_CHARS, 3)))
         else:
             words.add("".join(rng.choice(_EN_SYLLABLES) for _ in range(3)))
     return sorted(words)
@@ -293,8 +295,8 @@ def _team_words(rng: random.Random, lang: str) -> list[str]:
 
 def _activity(rng: random.Random, lang: str, words: Sequence[str]) -> str:
     action = rng.choice(_ACTIONS[lang])
-    names = rng.sample(words, rng.choice((1, 2, 2)))
-    common = rng.choice(_COMMON_WORDS[lang]) if rng.random() < 0.3 else ""
+    names = rng.sample(words, 2)
+    common = rng.choice(_COMMON_WORDS[lang]) if rng.random() < 0.2 else ""
     if lang == "zh":
         return f"{action}{''.join(names)}{common}"
     return " ".join(part for part in (action, "the", *names, common) if part)

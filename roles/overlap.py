@@ -46,7 +46,15 @@ from roles.models import (
     RoleStatus,
 )
 from roles.permissions import roles_visible_to
-from roles.textsim import DutyProfile, Equivalents, duty_profile, equivalents_from_groups, normalise, pair_score
+from roles.textsim import (
+    ACTIVITY_MIN,
+    DutyProfile,
+    Equivalents,
+    duty_profile,
+    equivalents_from_groups,
+    normalise,
+    pair_score,
+)
 from teams.models import TeamDuty
 from teams.permissions import is_hr_manager
 
@@ -172,18 +180,18 @@ def _pair(x: _Item, y: _Item) -> OverlapPair | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _min_shared(n: int) -> int:
-    """The fewest features a set of ``n`` shares with any set it reaches Dice >= threshold with
+def _min_shared(n: int, t: float) -> int:
+    """The fewest features a set of ``n`` shares with any set it reaches Dice >= ``t`` with
     (``2s/(n+m) >= t`` and ``m >= s`` give ``s >= t·n/(2-t)``)."""
-    t = MIN_OVERLAP_THRESHOLD
     return max(1, ceil(t * n / (2 - t) - EPS))
 
 
 def _candidates(items: Sequence[_Item]) -> set[int]:
     """Ids of the indexed items that may overlap one of ``items`` (a superset, never missing
-    one): ``score >= t`` implies whole texts or a pair of activities at Dice >= t, so the other
-    item shares at least ``_min_shared(n)`` features of that set; probing with all but the
-    ``_min_shared(n) - 1`` most frequent features of each set finds it (prefix filtering)."""
+    one): ``score >= t`` implies whole texts at Dice >= t or a pair of activities at Dice >=
+    ``ACTIVITY_MIN``, so the other item shares at least ``_min_shared(n, ...)`` features of that
+    set; probing with all but the ``_min_shared(n, ...) - 1`` most frequent features of each set
+    finds it (prefix filtering)."""
     features = {f for item in items for f in item.profile.features}
     if not features:
         return set()
@@ -196,9 +204,11 @@ def _candidates(items: Sequence[_Item]) -> set[int]:
     )
     probe: set[int] = set()
     for item in items:
-        for feats in [item.profile.features, *(a.features for a in item.profile.activities)]:
+        sets = [(item.profile.features, MIN_OVERLAP_THRESHOLD)]
+        sets += [(a.features, ACTIVITY_MIN) for a in item.profile.activities]
+        for feats, t in sets:
             ordered = sorted((hashes[f] for f in feats), key=lambda h: (-frequency.get(h, 0), h))
-            probe.update(ordered[_min_shared(len(ordered)) - 1 :])
+            probe.update(ordered[_min_shared(len(ordered), t) - 1 :])
     return set(OverlapTerm.objects.filter(term__in=probe).values_list("item_id", flat=True).distinct())
 
 
@@ -480,7 +490,7 @@ def overlap_rebuild(*, progress: Progress = _no_progress) -> RebuildReport:
         for activity in item.profile.activities:
             owner.append(index)
             clauses.append(activity.features)
-    alike, _stats = similar_pairs(clauses, MIN_OVERLAP_THRESHOLD)
+    alike, _stats = similar_pairs(clauses, ACTIVITY_MIN)
     for i, j, _score in alike:
         x, y = owner[i], owner[j]
         if x != y:

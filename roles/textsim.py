@@ -114,8 +114,11 @@ DUTY_STOP_WORDS_EN = frozenset(
 _ZH_STOP_RE = re.compile("|".join(sorted(map(re.escape, DUTY_STOP_WORDS_ZH), key=len, reverse=True)))
 
 # How much each kind of similarity counts in a pair's score (see ``pair_score``).
-ACTIVITY_WEIGHT = 0.6
-ACTIVITY_MIN = 0.5  # a clause pair at least this similar is a shared activity
+ACTIVITY_WEIGHT = 0.5
+# A pair of clauses at least this similar is a shared activity; below it, two clauses share no
+# more than a verb and a common word ("分析用户行为" ~ "分析用户需求" is 0.6, "Run the X data" ~
+# "Run the Y Z data" 0.57) and count for nothing.
+ACTIVITY_MIN = 0.6
 
 
 Equivalents = tuple[tuple[str, str], ...]  # (variant, canonical), normalised, longest variant first
@@ -223,18 +226,19 @@ def pair_score(a: DutyProfile, b: DutyProfile) -> tuple[float, list[tuple[int, i
     (indexes into ``a.activities`` and ``b.activities``, best first).
 
     ``score = max(whole, (1 - w)·whole + w·best)`` with ``whole`` the Dice similarity of the
-    whole texts, ``best`` that of their most similar pair of activities and ``w`` =
-    ``ACTIVITY_WEIGHT``: one shared activity lifts a pair whose other activities differ; texts
-    alike as a whole keep their whole-text score. So ``score >= t`` implies ``whole >= t`` or
-    ``best >= t``, which is what the candidate search relies on."""
+    whole texts, ``best`` that of their most similar pair of activities if it reaches
+    ``ACTIVITY_MIN`` (else 0) and ``w`` = ``ACTIVITY_WEIGHT``: one shared activity lifts a pair
+    whose other activities differ; texts alike as a whole keep their whole-text score. So a
+    pair scores above ``whole`` only with two activities at ``ACTIVITY_MIN`` or more, which is
+    what the candidate search relies on."""
     whole = dice(a.features, b.features)
     shared: list[tuple[int, int, float]] = []
     best = 0.0
     for i, x in enumerate(a.activities):
         for j, y in enumerate(b.activities):
             sim = dice(x.features, y.features)
-            best = max(best, sim)
             if sim >= ACTIVITY_MIN - 1e-9:
+                best = max(best, sim)
                 shared.append((i, j, sim))
     shared.sort(key=lambda s: (-s[2], s[0], s[1]))
     score = max(whole, (1 - ACTIVITY_WEIGHT) * whole + ACTIVITY_WEIGHT * best)
