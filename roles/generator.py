@@ -235,7 +235,7 @@ _ACTIONS = {
         "培训",
         "对接",
         "复盘",
-        *"梳理 排查 采购 招募 核算 预测 盘点 签约 巡检 发布 迁移 改版".split(),
+        *["梳理", "排查", "采购", "招募", "核算", "预测", "盘点", "签约", "巡检", "发布", "迁移", "改版"],
     ],
     "en": [
         "Own",
@@ -262,7 +262,20 @@ _ACTIONS = {
         "Negotiate",
         "Forecast",
         "Report on",
-        *"Migrate Price Schedule Procure Recruit Reconcile Inspect Publish Redesign Budget Localise Certify".split(),
+        *[
+            "Migrate",
+            "Price",
+            "Schedule",
+            "Procure",
+            "Recruit",
+            "Reconcile",
+            "Inspect",
+            "Publish",
+            "Redesign",
+            "Budget",
+            "Localise",
+            "Certify",
+        ],
     ],
 }
 _COMMON_WORDS = {

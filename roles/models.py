@@ -190,13 +190,21 @@ class OverlapItem(models.Model):
 
 
 class OverlapTerm(models.Model):
-    """Inverted index: one feature (hashed to 63 bits) of one indexed duty."""
+    """Inverted index: one feature (hashed to 63 bits) of one indexed duty, with the size of the
+    duty's feature set and of its smallest activity holding the feature (so that a frequent
+    feature is looked up only among duties small enough to reach the threshold with it)."""
 
     item = models.ForeignKey(OverlapItem, on_delete=models.CASCADE, related_name="terms")
     term = models.BigIntegerField()
+    whole_size = models.PositiveSmallIntegerField(default=0)
+    activity_size = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["term", "item"], name="overlap_term_lookup")]
+        indexes = [
+            models.Index(fields=["term", "item"], name="overlap_term_lookup"),
+            models.Index(fields=["term", "whole_size"], name="overlap_term_whole"),
+            models.Index(fields=["term", "activity_size"], name="overlap_term_activity"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.item_id}:{self.term}"

@@ -26,7 +26,7 @@ import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from math import ceil
+from math import ceil, floor
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -180,18 +180,18 @@ def _pair(x: _Item, y: _Item) -> OverlapPair | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _min_shared(n: int, t: float) -> int:
-    """The fewest features a set of ``n`` shares with any set it reaches Dice >= ``t`` with
-    (``2s/(n+m) >= t`` and ``m >= s`` give ``s >= t·n/(2-t)``)."""
-    return max(1, ceil(t * n / (2 - t) - EPS))
+FREQUENT = 50  # a feature in more duties than this is looked up only among small enough ones
 
 
 def _candidates(items: Sequence[_Item]) -> set[int]:
     """Ids of the indexed items that may overlap one of ``items`` (a superset, never missing
-    one): ``score >= t`` implies whole texts at Dice >= t or a pair of activities at Dice >=
-    ``ACTIVITY_MIN``, so the other item shares at least ``_min_shared(n, ...)`` features of that
-    set; probing with all but the ``_min_shared(n, ...) - 1`` most frequent features of each set
-    finds it (prefix filtering)."""
+    one). ``score >= t`` implies whole texts at Dice >= t or a pair of activities at Dice >=
+    ``ACTIVITY_MIN``. For each such set F of an item (size n, threshold t), split off its
+    frequent features H (``d`` of them): another set of size m reaching t shares at least
+    ``t·(n+m)/2`` features with F, so it shares one of the rare ones, or shares only frequent
+    ones and then ``m <= 2d/t - n``: the frequent ones are looked up only among duties (or
+    activities) that small, which the index holds per feature (``whole_size``,
+    ``activity_size``). Both lookups are exact, and cheap: rare features have short postings."""
     features = {f for item in items for f in item.profile.features}
     if not features:
         return set()
@@ -202,20 +202,33 @@ def _candidates(items: Sequence[_Item]) -> set[int]:
         .annotate(n=Count("id"))
         .values_list("term", "n")
     )
-    probe: set[int] = set()
+    rare: set[int] = set()
+    small: list[Q] = []
     for item in items:
-        sets = [(item.profile.features, MIN_OVERLAP_THRESHOLD)]
-        sets += [(a.features, ACTIVITY_MIN) for a in item.profile.activities]
-        for feats, t in sets:
-            ordered = sorted((hashes[f] for f in feats), key=lambda h: (-frequency.get(h, 0), h))
-            probe.update(ordered[_min_shared(len(ordered), t) - 1 :])
-    return set(OverlapTerm.objects.filter(term__in=probe).values_list("item_id", flat=True).distinct())
+        sets = [(item.profile.features, MIN_OVERLAP_THRESHOLD, "whole_size")]
+        sets += [(a.features, ACTIVITY_MIN, "activity_size") for a in item.profile.activities]
+        for feats, t, size_field in sets:
+            frequent = [hashes[f] for f in feats if frequency.get(hashes[f], 0) > FREQUENT]
+            rare.update(hashes[f] for f in feats if frequency.get(hashes[f], 0) <= FREQUENT)
+            bound = floor(2 * len(frequent) / t - len(feats) + EPS)
+            if frequent and bound >= 1:
+                small.append(Q(term__in=frequent, **{f"{size_field}__lte": bound}))
+    condition = Q(term__in=rare)
+    for q in small:
+        condition |= q
+    return set(OverlapTerm.objects.filter(condition).values_list("item_id", flat=True).distinct())
 
 
-def _terms(items: Iterable[_Item]) -> Iterable[tuple[int, int]]:
+def _terms(items: Iterable[_Item]) -> Iterable[tuple[int, int, int, int]]:
+    """``(item id, term, whole size, smallest activity size)`` rows of the inverted index."""
     for item in items:
+        smallest: dict[str, int] = {}
+        for activity in item.profile.activities:
+            for f in activity.features:
+                smallest[f] = min(smallest.get(f, 999), len(activity.features))
+        whole = len(item.profile.features)
         for f in item.profile.features:
-            yield item.pk, term_hash(f)
+            yield item.pk, term_hash(f), whole, smallest.get(f, 999)
 
 
 def _reindex(*, stale: QuerySet, duties: QuerySet, cores: QuerySet) -> None:
@@ -234,7 +247,10 @@ def _reindex(*, stale: QuerySet, duties: QuerySet, cores: QuerySet) -> None:
     else:
         for item, row in zip(new, created, strict=True):
             item.pk = row.pk
-    OverlapTerm.objects.bulk_create([OverlapTerm(item_id=i, term=t) for i, t in _terms(new)], batch_size=BATCH)
+    OverlapTerm.objects.bulk_create(
+        [OverlapTerm(item_id=i, term=t, whole_size=w, activity_size=a) for i, t, w, a in _terms(new)],
+        batch_size=BATCH,
+    )
     new_ids = {i.pk for i in new}
     others = _stored_items(OverlapItem.objects.filter(pk__in=_candidates(new) - new_ids), equivalents)
     pairs = []
@@ -476,7 +492,8 @@ def overlap_rebuild(*, progress: Progress = _no_progress) -> RebuildReport:
                 item.pk = row.pk
             progress("index entries", offset + len(chunk), len(items))
     total_terms = sum(len(i.profile.features) for i in items)
-    _copy_rows(OverlapTerm, ["item_id", "term"], _terms(items), progress, "terms", total_terms)
+    columns = ["item_id", "term", "whole_size", "activity_size"]
+    _copy_rows(OverlapTerm, columns, _terms(items), progress, "terms", total_terms)
     lap("index")
 
     # Candidates: whole texts alike, or one activity alike (see ``pair_score``).

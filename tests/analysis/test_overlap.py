@@ -277,15 +277,34 @@ _PIECES = [
     "keep the platform stable",
     "answer customer emails",
     "market research",
+    # longer ones, so that the sets' sizes differ (the index bounds frequent features by size)
+    "收集并整理全部渠道的用户反馈与投诉记录",
+    "分析用户需求与用户反馈的变化趋势",
+    "collect user feedback from every channel and keep the complaint log",
+    "plan and run promotions with the marketing team every quarter",
 ]
 _duty_text = st.lists(st.sampled_from(_PIECES), min_size=1, max_size=3, unique=True).map(lambda parts: ",".join(parts))
 # (0-3: that role's duty list; 4-5: core duties of team 0 or 1, new texts)
 _edit = st.tuples(st.integers(0, 5), st.lists(_duty_text, min_size=1, max_size=4, unique=True))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(edits=st.lists(_edit, min_size=1, max_size=8), core=st.lists(_duty_text, min_size=1, max_size=3, unique=True))
-def test_property_incremental_index_equals_rebuild(edits, core):
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    edits=st.lists(_edit, min_size=1, max_size=8),
+    core=st.lists(_duty_text, min_size=1, max_size=3, unique=True),
+    frequent=st.sampled_from([0, 1, 2, 50]),  # which features count as frequent (looked up by size)
+)
+def test_property_incremental_index_equals_rebuild(edits, core, frequent):
+    from roles import overlap
+
+    saved, overlap.FREQUENT = overlap.FREQUENT, frequent
+    try:
+        _edit_and_compare(edits, core)
+    finally:
+        overlap.FREQUENT = saved
+
+
+def _edit_and_compare(edits, core):
     from django.core.exceptions import ValidationError
     from django.db import transaction
 
@@ -372,3 +391,20 @@ def test_overlap_query_count_is_fixed(hr, size, django_assert_num_queries):
         page = list(pairs[:50])
         assert pairs.count() >= size
         overlap_views(page)
+
+
+def test_frequent_features_are_looked_up_among_small_enough_duties(hr, monkeypatch):
+    # given: every feature counts as frequent, so candidates come only from the size bound
+    from roles import overlap
+
+    monkeypatch.setattr(overlap, "FREQUENT", 0)
+    role_with_duties("alpha beta gamma delta epsilon zeta eta", team=TeamFactory())  # 7 features
+    role_with_duties("kappa lambda mu nu xi omicron pi rho sigma tau upsilon", team=TeamFactory())
+    # when: 3 features, all shared: Dice 6/10 = 0.6, the largest partner at the 0.4 threshold is 12
+    role_with_duties("alpha beta gamma", team=TeamFactory())
+    # then
+    (pair,) = overlap_pairs(user=hr, threshold=0.4)
+    assert pair.score == 0.6
+    incremental = index_snapshot()
+    overlap_rebuild()
+    assert index_snapshot() == incremental
