@@ -282,12 +282,10 @@ _COMMON_WORDS = {
     "zh": ["用户", "数据", "流程", "质量", "成本", "效率", "体验", "风险", "需求", "目标", "报表", "预算"],
     "en": ["customer", "data", "process", "quality", "cost", "service", "risk", "budget", "report", "targets"],
 }
-# Characters for Chinese names and syllables for English ones (three of each make a name).
-_ZH_CHARS = (
-    "安百宝北博彩辰晨驰创春达大德鼎东方丰峰锋富光广海行和恒宏鸿华辉汇佳嘉坚金锦晶景精久聚凯康可乐"
-    "立利联林灵隆龙鲁美明铭诺鹏品平启千强桥青清庆秋泉融瑞润森山尚盛时世舒顺思泰腾天通同拓万维伟蔚"
-    "文翔祥欣新信星兴旭轩雅阳耀业一亿益易银盈永优友宇雨元远悦越云泽展长兆正之志智中众卓资紫"
-)
+# The first 3,000 CJK Unified Ideographs: names made of them rarely share a character pair by
+# chance (a few common characters would make every name's bigrams common, which no real set of
+# product and system names does).
+_ZH_CHARS = "".join(chr(c) for c in range(0x4E00, 0x4E00 + 3000))
 _EN_SYLLABLES = [
     c + v
     for c in ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "tr", "st", "pl"]

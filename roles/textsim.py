@@ -42,6 +42,7 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").casefold()
 
 
+@lru_cache(maxsize=131072)
 def _stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
@@ -111,6 +112,7 @@ DUTY_STOP_WORDS_EN = frozenset(
         "provides",
     ]
 )
+_DUTY_STOP_FEATURES = DUTY_STOP_WORDS_EN | {_stem(w) for w in DUTY_STOP_WORDS_EN}
 _ZH_STOP_RE = re.compile("|".join(sorted(map(re.escape, DUTY_STOP_WORDS_ZH), key=len, reverse=True)))
 
 # How much each kind of similarity counts in a pair's score (see ``pair_score``).
@@ -162,7 +164,7 @@ def duty_features(text: str, equivalents: Equivalents = ()) -> frozenset[str]:
     equivalent terms folded together and the duty stop words left out."""
     text = _apply_equivalents(normalise(text), equivalents)
     text = _ZH_STOP_RE.sub(" ", text)
-    return frozenset(f for f in features(text) if f not in DUTY_STOP_WORDS_EN and _stem(f) not in DUTY_STOP_WORDS_EN)
+    return features(text) - _DUTY_STOP_FEATURES
 
 
 @dataclass(frozen=True)
