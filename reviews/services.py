@@ -41,7 +41,7 @@ from reviews.permissions import ReviewPermissions, can_decide_reviews, can_sugge
 from roles.models import Duty, RevisionSource, Role, RoleRevision, RoleStatus
 from roles.services import duty_list_normalise, role_duties_replace
 from teams.models import Membership, Team
-from teams.selectors import team_subtree_ids
+from teams.selectors import TeamTree, team_subtree_ids
 
 RATIONALE_MAX_LENGTH = 5000
 NOTE_MAX_LENGTH = 5000
@@ -88,7 +88,7 @@ def cycle_team_ids(cycle: ReviewCycle) -> set[int] | None:
 def reviewer_for_teams(team_ids: Iterable[int]) -> dict[int, int | None]:
     """team id → the user id of a lead of that team or of the nearest team above that has one
     (the first by username), or ``None``. Two queries, whatever the size of the tree."""
-    parents = dict(Team.objects.values_list("pk", "parent_id"))
+    tree = TeamTree.load()
     first_lead: dict[int, int] = {}
     for team_id, user_id in (
         Membership.objects.filter(is_lead=True, user__is_active=True)
@@ -98,11 +98,8 @@ def reviewer_for_teams(team_ids: Iterable[int]) -> dict[int, int | None]:
         first_lead.setdefault(team_id, user_id)
     result: dict[int, int | None] = {}
     for team_id in team_ids:
-        current, seen = team_id, set()
-        while current is not None and current not in seen and current not in first_lead:
-            seen.add(current)
-            current = parents.get(current)
-        result[team_id] = first_lead.get(current) if current is not None else None
+        led_above = [pk for pk in tree.path(team_id) if pk in first_lead]
+        result[team_id] = first_lead[led_above[-1]] if led_above else None
     return result
 
 
