@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -44,6 +44,22 @@ def _next_sibling_position(parent: Team | None) -> int:
     return 0 if top is None else top + 10
 
 
+# The key of PostgreSQL's transaction-level advisory lock on the tree (any fixed 64-bit number).
+TEAM_TREE_LOCK_KEY = int.from_bytes(b"teamtree")
+
+
+def lock_team_tree() -> None:
+    """Serialise changes to the tree's structure (moves, archiving, new sub-teams) until the
+    transaction ends. Row locks cannot do it: whether a move makes a cycle depends on the
+    parent links of teams nobody locks (the whole chain above the new parent), so two crossing
+    moves would each check the tree as it was before the other. With one lock for the
+    structure, the second move checks the tree the first one committed. SQLite serialises
+    writers on its own (a transaction that writes holds the database's write lock)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TEAM_TREE_LOCK_KEY])
+
+
 def _check_parent(team: Team, parent: Team | None) -> None:
     if parent is None:
         return
@@ -69,6 +85,7 @@ def team_create(
     require_permission(acting_user, TeamPermissions.ADD)
     name = (name or "").strip()
     if parent is not None:
+        lock_team_tree()
         parent = Team.objects.select_for_update().get(pk=parent.pk)
     team = Team(
         name=name,
@@ -104,8 +121,9 @@ def team_move(*, team: Team, new_parent: Team | None, acting_user, position: int
     """Put a team (with its subtree) under another parent, or at the top. A move under the
     team itself or one of its descendants would make a cycle and is refused."""
     require_permission(acting_user, TeamPermissions.CHANGE, team)
-    # Lock every team row we reason about, in id order, so that two crossing moves cannot
-    # together build a cycle that neither would build alone.
+    # The structure lock first, then the rows, then the check on fresh data: two crossing moves
+    # cannot together build a cycle that neither would build alone.
+    lock_team_tree()
     ids = sorted({team.pk} | ({new_parent.pk} if new_parent else set()))
     locked = {t.pk: t for t in Team.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
     team = locked[team.pk]
@@ -137,6 +155,7 @@ def team_move(*, team: Team, new_parent: Team | None, acting_user, position: int
 def team_archive(*, team: Team, acting_user) -> Team:
     """Archive instead of delete: the team leaves the org chart, its history stays."""
     require_permission(acting_user, TeamPermissions.CHANGE, team)
+    lock_team_tree()  # no sub-team may arrive under it while we look
     team = Team.objects.select_for_update().get(pk=team.pk)
     if team.archived:
         return team
@@ -153,6 +172,7 @@ def team_archive(*, team: Team, acting_user) -> Team:
 @transaction.atomic
 def team_unarchive(*, team: Team, acting_user) -> Team:
     require_permission(acting_user, TeamPermissions.CHANGE, team)
+    lock_team_tree()
     team = Team.objects.select_for_update().get(pk=team.pk)
     if team.parent_id and Team.objects.filter(pk=team.parent_id, archived=True).exists():
         raise ValidationError(_("Restore the parent team first."), code="archived_parent")
