@@ -21,13 +21,15 @@ from guardian.shortcuts import assign_perm, remove_perm
 from orgstructure.authz import history_user, require_permission
 from orgstructure.changes import change_record
 from orgstructure.validation import clean_duty_text, refuse_unknown_fields
+from teams.leadership import leadership_ended
 from teams.models import Membership, ProjectGroup, ProjectGroupMember, Team, TeamDuty
 from teams.permissions import TeamPermissions
-from teams.selectors import team_subtree_ids
+from teams.selectors import TeamTree, team_subtree_ids
 
 User = get_user_model()
 
 MAX_CORE_DUTIES = 50
+PERSON_CHANGE = "auth.change_user"
 _TEAM_FIELDS = ("name", "slug", "kind", "description", "position")
 
 
@@ -138,9 +140,17 @@ def team_move(*, team: Team, new_parent: Team | None, acting_user, position: int
     elif position is not None:
         team.position = position
     old_parent_id = team.parent_id
+    leads_above = set(
+        Membership.objects.filter(is_lead=True, team_id__in=TeamTree.load().ancestors(team.pk)).values_list(
+            "user_id", flat=True
+        )
+    )
     team.parent = new_parent
     team.full_clean()
     history_user(team, acting_user).save()
+    if leads_above and old_parent_id != team.parent_id:
+        # Who led above the team before may not lead above it any more.
+        leadership_ended(user_ids=leads_above, team_ids=[team.pk], reason="team.moved", acting_user=acting_user)
     change_record(
         action="team.moved",
         obj=team,
@@ -344,6 +354,12 @@ def membership_update(*, membership: Membership, acting_user, role=..., is_lead:
         _grant_lead(membership.user, membership.team)
     elif was_lead and not membership.is_lead:
         _revoke_lead(membership.user, membership.team)
+        leadership_ended(
+            user_ids=[membership.user_id],
+            team_ids=[membership.team_id],
+            reason="membership.lead_removed",
+            acting_user=acting_user,
+        )
     change_record(
         action="membership.updated",
         obj=membership,
@@ -363,8 +379,21 @@ def membership_set_lead(*, membership: Membership, is_lead: bool, acting_user) -
 def membership_remove(*, membership: Membership, acting_user) -> None:
     require_permission(acting_user, TeamPermissions.DELETE_MEMBERSHIP, membership.team)
     membership = Membership.objects.select_for_update().select_related("team", "user").get(pk=membership.pk)
-    if membership.is_lead:
+    was_lead = membership.is_lead
+    if was_lead:
         _revoke_lead(membership.user, membership.team)
+    membership_id = membership.pk
+    history_user(membership, acting_user).delete()
+    membership.pk = membership_id  # delete() clears it; the change event names the membership
+    if was_lead:
+        # Before the change event: handlers lock review rows, and every writer takes the change
+        # feed's lock last, so the order of locks is the same everywhere.
+        leadership_ended(
+            user_ids=[membership.user_id],
+            team_ids=[membership.team_id],
+            reason="membership.removed",
+            acting_user=acting_user,
+        )
     change_record(
         action="membership.removed",
         obj=membership,
@@ -372,7 +401,30 @@ def membership_remove(*, membership: Membership, acting_user) -> None:
         acting_user=acting_user,
         data={"user": membership.user_id},
     )
-    history_user(membership, acting_user).delete()
+
+
+@transaction.atomic
+def person_set_active(*, user, is_active: bool, acting_user):
+    """Deactivate a person (people are never deleted: their changes stay signed) or bring them
+    back. A deactivated person leads nothing any more: work assigned to them as a lead moves on,
+    in this transaction."""
+    require_permission(acting_user, PERSON_CHANGE)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active == is_active:
+        return user
+    if not is_active and acting_user is not None and user.pk == acting_user.pk:
+        raise ValidationError({"is_active": _("You cannot deactivate your own account.")}, code="invalid")
+    user.is_active = is_active
+    user.save(update_fields=["is_active"])
+    if not is_active:
+        leadership_ended(user_ids=[user.pk], reason="person.deactivated", acting_user=acting_user)
+    change_record(
+        action="person.deactivated" if not is_active else "person.reactivated",
+        obj=user,
+        acting_user=acting_user,
+        data={"user": user.pk},
+    )
+    return user
 
 
 _GROUP_FIELDS = ("name", "slug", "purpose", "owner", "starts_on", "ends_on")
