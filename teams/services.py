@@ -127,7 +127,9 @@ def team_move(*, team: Team, new_parent: Team | None, acting_user, position: int
     # cannot together build a cycle that neither would build alone.
     lock_team_tree()
     ids = sorted({team.pk} | ({new_parent.pk} if new_parent else set()))
-    locked = {t.pk: t for t in Team.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    # NO KEY: rows that merely point at these teams (change events, reviews' handlers) may still
+    # be written meanwhile; that is what would otherwise deadlock with a review transition.
+    locked = {t.pk: t for t in Team.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")}
     team = locked[team.pk]
     if new_parent is not None and new_parent.pk not in locked:
         raise ValidationError({"parent": _("That team no longer exists.")}, code="invalid")
@@ -338,7 +340,9 @@ def membership_update(*, membership: Membership, acting_user, role=..., is_lead:
     """Change the role a member holds and/or their lead flag (granting or revoking the
     lead's object permission on the team)."""
     require_permission(acting_user, TeamPermissions.CHANGE_MEMBERSHIP, membership.team)
-    membership = Membership.objects.select_for_update().select_related("team", "user").get(pk=membership.pk)
+    # Only the membership row: locking the joined team and person too would block every writer
+    # that records a change about them (and deadlock with the handlers of leadership_ended).
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("team", "user").get(pk=membership.pk)
     update_fields = ["updated_at"]
     if role is not ...:
         _check_role_in_team(role, membership.team)
@@ -378,7 +382,9 @@ def membership_set_lead(*, membership: Membership, is_lead: bool, acting_user) -
 @transaction.atomic
 def membership_remove(*, membership: Membership, acting_user) -> None:
     require_permission(acting_user, TeamPermissions.DELETE_MEMBERSHIP, membership.team)
-    membership = Membership.objects.select_for_update().select_related("team", "user").get(pk=membership.pk)
+    # Only the membership row: locking the joined team and person too would block every writer
+    # that records a change about them (and deadlock with the handlers of leadership_ended).
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("team", "user").get(pk=membership.pk)
     was_lead = membership.is_lead
     if was_lead:
         _revoke_lead(membership.user, membership.team)
@@ -409,7 +415,7 @@ def person_set_active(*, user, is_active: bool, acting_user):
     back. A deactivated person leads nothing any more: work assigned to them as a lead moves on,
     in this transaction."""
     require_permission(acting_user, PERSON_CHANGE)
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
     if user.is_active == is_active:
         return user
     if not is_active and acting_user is not None and user.pk == acting_user.pk:
