@@ -11,6 +11,7 @@ team once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from teams.models import Team
@@ -157,3 +158,59 @@ def team_subtree_ids(root_ids: Iterable[int], *, tree: TeamTree | None = None) -
     if not roots:
         return set()
     return (tree or TeamTree.load()).subtree_ids(roots)
+
+
+@dataclass(frozen=True)
+class OrgProblem:
+    """One structural problem of the organisation, as ``check_org`` reports it."""
+
+    kind: str  # "cycle", "under_archived", "lead_without_permission", "permission_without_lead"
+    team_id: int
+    user_id: int | None = None
+    detail: str = ""
+
+
+def org_structure_problems() -> list[OrgProblem]:
+    """Everything the services never leave behind but raw SQL, an old bug or a restore could:
+    cycles of parent links, active teams under an archived one, leads without their lead
+    permission, lead permissions without a lead membership. Four queries."""
+    from django.db.models import Exists, OuterRef
+
+    from teams.models import Membership, TeamUserObjectPermission
+    from teams.permissions import TeamPermissions
+
+    problems: list[OrgProblem] = []
+    tree = TeamTree.load(fields=("slug", "archived"))
+    for cycle in tree.cycles():
+        slugs = " under ".join(tree.values(pk)["slug"] for pk in [*cycle, cycle[0]])
+        problems.append(OrgProblem("cycle", cycle[0], detail=slugs))
+    for team_id in tree.ids():
+        parent_id = tree.parent(team_id)
+        if parent_id is not None and tree.values(parent_id)["archived"] and not tree.values(team_id)["archived"]:
+            problems.append(
+                OrgProblem(
+                    "under_archived",
+                    team_id,
+                    detail=f"{tree.values(team_id)['slug']} under archived {tree.values(parent_id)['slug']}",
+                )
+            )
+    lead_perms = TeamUserObjectPermission.objects.filter(permission__codename=TeamPermissions.LEAD_CODENAME)
+    without_perm = Membership.objects.filter(is_lead=True).exclude(
+        Exists(lead_perms.filter(user_id=OuterRef("user_id"), content_object_id=OuterRef("team_id")))
+    )
+    for team_id, user_id, username, slug in without_perm.order_by("pk").values_list(
+        "team_id", "user_id", "user__username", "team__slug"
+    ):
+        problems.append(OrgProblem("lead_without_permission", team_id, user_id, f"{username} leads {slug}"))
+    without_lead = lead_perms.exclude(
+        Exists(
+            Membership.objects.filter(is_lead=True, user_id=OuterRef("user_id"), team_id=OuterRef("content_object_id"))
+        )
+    )
+    for team_id, user_id, username, slug in without_lead.order_by("pk").values_list(
+        "content_object_id", "user_id", "user__username", "content_object__slug"
+    ):
+        problems.append(
+            OrgProblem("permission_without_lead", team_id, user_id, f"{username} may lead {slug} without leading it")
+        )
+    return problems

@@ -24,7 +24,7 @@ from orgstructure.validation import clean_duty_text, refuse_unknown_fields
 from teams.leadership import leadership_ended
 from teams.models import Membership, ProjectGroup, ProjectGroupMember, Team, TeamDuty
 from teams.permissions import TeamPermissions
-from teams.selectors import TeamTree, team_subtree_ids
+from teams.selectors import OrgProblem, TeamTree, org_structure_problems, team_subtree_ids
 
 User = get_user_model()
 
@@ -431,6 +431,39 @@ def person_set_active(*, user, is_active: bool, acting_user):
         data={"user": user.pk},
     )
     return user
+
+
+@transaction.atomic
+def org_structure_repair(*, acting_user) -> list[OrgProblem]:
+    """Repair what ``org_structure_problems`` finds, in one transaction, through the same
+    services (and change events) as a person would: a cycle is broken by moving one of its
+    teams (the most recently changed, then the lowest id) to the top; an active team under an
+    archived one moves to the top; a lead gets the lead permission back; a lead permission
+    without a lead membership is revoked. Returns the problems it repaired."""
+    require_permission(acting_user, TeamPermissions.CHANGE)
+    lock_team_tree()
+    problems = org_structure_problems()
+    for problem in problems:
+        if problem.kind in ("cycle", "under_archived"):
+            team = Team.objects.get(pk=problem.team_id)
+            if problem.kind == "cycle":
+                tree = TeamTree.load()
+                on_cycle = Team.objects.filter(pk__in=[*tree.ancestors(team.pk), team.pk])
+                team = on_cycle.filter(parent__isnull=False).order_by("-updated_at", "pk").first() or team
+            team_move(team=team, new_parent=None, acting_user=acting_user)
+            continue
+        user = User.objects.get(pk=problem.user_id)
+        team = Team.objects.get(pk=problem.team_id)
+        if problem.kind == "lead_without_permission":
+            _grant_lead(user, team)
+            action = "membership.lead_permission_granted"
+        else:
+            _revoke_lead(user, team)
+            action = "membership.lead_permission_revoked"
+        change_record(
+            action=action, obj=team, team=team, acting_user=acting_user, data={"user": user.pk, "repair": True}
+        )
+    return problems
 
 
 _GROUP_FIELDS = ("name", "slug", "purpose", "owner", "starts_on", "ends_on")
