@@ -231,9 +231,24 @@ def _terms(items: Iterable[_Item]) -> Iterable[tuple[int, int, int, int]]:
             yield item.pk, term_hash(f), whole, smallest.get(f, 999)
 
 
+# Any constant: the PostgreSQL advisory lock that serialises index updates. Two transactions
+# changing overlapping duties at once would each compare with the other's old texts and miss
+# their pair; holding this lock until commit makes the second one read the first one's result.
+# (The duty-list and core-duty services already hold the change feed's lock, taken before this
+# one everywhere, so the order of the two locks never differs.)
+_OVERLAP_INDEX_LOCK = 7_200_433
+
+
+def _lock_index() -> None:
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_OVERLAP_INDEX_LOCK])
+
+
 def _reindex(*, stale: QuerySet, duties: QuerySet, cores: QuerySet) -> None:
     """Drop the ``stale`` index entries (with their terms and pairs) and index ``duties`` and
     ``cores`` afresh, comparing them with everything indexed."""
+    _lock_index()
     equivalents = current_equivalents()
     stale.delete()
     new = [*_duty_items(duties, equivalents), *_core_items(cores, equivalents)]
@@ -455,6 +470,7 @@ def overlap_rebuild(*, progress: Progress = _no_progress) -> RebuildReport:
         report.seconds[step] = round(now - clock, 2)
         clock = now
 
+    _lock_index()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             tables = ", ".join(m._meta.db_table for m in (OverlapPair, OverlapTerm, OverlapItem))
