@@ -183,7 +183,7 @@ def _pair(x: _Item, y: _Item) -> OverlapPair | None:
 FREQUENT = 50  # a feature in more duties than this is looked up only among small enough ones
 
 
-def _candidates(items: Sequence[_Item]) -> set[int]:
+def _candidates(items: Sequence[_Item]) -> dict[str, set[int]]:
     """Ids of the indexed items that may overlap one of ``items`` (a superset, never missing
     one). ``score >= t`` implies whole texts at Dice >= t or a pair of activities at Dice >=
     ``ACTIVITY_MIN``. For each such set F of an item (size n, threshold t), split off its
@@ -194,7 +194,7 @@ def _candidates(items: Sequence[_Item]) -> set[int]:
     ``activity_size``). Both lookups are exact, and cheap: rare features have short postings."""
     features = {f for item in items for f in item.profile.features}
     if not features:
-        return set()
+        return {}
     hashes = {f: term_hash(f) for f in features}
     frequency = dict(
         OverlapTerm.objects.filter(term__in=set(hashes.values()))
@@ -202,21 +202,39 @@ def _candidates(items: Sequence[_Item]) -> set[int]:
         .annotate(n=Count("id"))
         .values_list("term", "n")
     )
-    rare: set[int] = set()
+    # Per item: (rare terms), [(frequent terms, size field, bound)]
+    wanted: dict[str, tuple[set[int], list[tuple[list[int], int, int]]]] = {}
+    rare_all: set[int] = set()
     small: list[Q] = []
     for item in items:
-        sets = [(item.profile.features, MIN_OVERLAP_THRESHOLD, "whole_size")]
-        sets += [(a.features, ACTIVITY_MIN, "activity_size") for a in item.profile.activities]
-        for feats, t, size_field in sets:
+        rare: set[int] = set()
+        bounded: list[tuple[list[int], int, int]] = []
+        sets = [(item.profile.features, MIN_OVERLAP_THRESHOLD, 0)]
+        sets += [(a.features, ACTIVITY_MIN, 1) for a in item.profile.activities]
+        for feats, t, size_index in sets:
             frequent = [hashes[f] for f in feats if frequency.get(hashes[f], 0) > FREQUENT]
             rare.update(hashes[f] for f in feats if frequency.get(hashes[f], 0) <= FREQUENT)
             bound = floor(2 * len(frequent) / t - len(feats) + EPS)
             if frequent and bound >= 1:
-                small.append(Q(term__in=frequent, **{f"{size_field}__lte": bound}))
-    condition = Q(term__in=rare)
+                bounded.append((frequent, size_index, bound))
+                field_name = "whole_size" if size_index == 0 else "activity_size"
+                small.append(Q(term__in=frequent, **{f"{field_name}__lte": bound}))
+        wanted[item.key] = (rare, bounded)
+        rare_all |= rare
+    condition = Q(term__in=rare_all)
     for q in small:
         condition |= q
-    return set(OverlapTerm.objects.filter(condition).values_list("item_id", flat=True).distinct())
+    postings: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    rows = OverlapTerm.objects.filter(condition).values_list("term", "item_id", "whole_size", "activity_size")
+    for term, item_id, whole_size, activity_size in rows:
+        postings[term].append((item_id, whole_size, activity_size))
+    result: dict[str, set[int]] = {}
+    for key, (rare, bounded) in wanted.items():
+        found = {row[0] for term in rare for row in postings.get(term, ())}
+        for terms, size_index, bound in bounded:
+            found.update(row[0] for term in terms for row in postings.get(term, ()) if row[1 + size_index] <= bound)
+        result[key] = found
+    return result
 
 
 def _terms(items: Iterable[_Item]) -> Iterable[tuple[int, int, int, int]]:
@@ -267,10 +285,12 @@ def _reindex(*, stale: QuerySet, duties: QuerySet, cores: QuerySet) -> None:
         batch_size=BATCH,
     )
     new_ids = {i.pk for i in new}
-    others = _stored_items(OverlapItem.objects.filter(pk__in=_candidates(new) - new_ids), equivalents)
+    candidates = _candidates(new)
+    wanted = set().union(*candidates.values()) - new_ids
+    others = {i.pk: i for i in _stored_items(OverlapItem.objects.filter(pk__in=wanted), equivalents)}
     pairs = []
     for index, x in enumerate(new):
-        for y in [*new[index + 1 :], *others]:
+        for y in [*new[index + 1 :], *(others[pk] for pk in sorted(candidates[x.key] - new_ids))]:
             pair = _pair(x, y)
             if pair is not None:
                 pairs.append(pair)
