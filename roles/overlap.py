@@ -290,7 +290,7 @@ def _reindex(*, stale: QuerySet, duties: QuerySet, cores: QuerySet) -> None:
     others = {i.pk: i for i in _stored_items(OverlapItem.objects.filter(pk__in=wanted), equivalents)}
     pairs = []
     for index, x in enumerate(new):
-        for y in [*new[index + 1 :], *(others[pk] for pk in sorted(candidates[x.key] - new_ids))]:
+        for y in [*new[index + 1 :], *(others[pk] for pk in sorted(candidates.get(x.key, set()) - new_ids))]:
             pair = _pair(x, y)
             if pair is not None:
                 pairs.append(pair)
