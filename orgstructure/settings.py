@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "orgstructure.middleware.NulCharacterGuardMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "orgstructure.api.middleware.ApiQueryStringGuardMiddleware",
 ]
