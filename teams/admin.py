@@ -6,6 +6,8 @@ Every write calls ``teams.services`` with ``acting_user=request.user`` (see
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import Count, Q
@@ -15,6 +17,7 @@ from django.utils.translation import ngettext
 from tree_queries.admin import TreeChangeList
 
 from orgstructure.admin import ServiceModelAdmin, copy_saved_fields, count_subquery, service_call
+from orgstructure.exceptions import NotFoundError
 from roles.models import Role, RoleStatus
 from teams import services
 from teams.forms import MembershipAdminForm, PositionedInlineForm, TeamAdminForm, TeamDutyFormSet
@@ -211,13 +214,15 @@ class MembershipAdmin(ServiceModelAdmin):
         pass  # no inlines or many-to-many fields
 
     def delete_model(self, request, obj):
-        services.membership_remove(membership=obj, acting_user=request.user)
+        with suppress(NotFoundError):  # removed by someone else meanwhile: gone, as asked
+            services.membership_remove(membership=obj, acting_user=request.user)
 
     def delete_queryset(self, request, queryset):
         # delete_selected runs outside a transaction: all of the selection goes, or none.
         with transaction.atomic():
             for membership in queryset.select_related("team", "user"):
-                services.membership_remove(membership=membership, acting_user=request.user)
+                with suppress(NotFoundError):
+                    services.membership_remove(membership=membership, acting_user=request.user)
 
 
 class ProjectGroupMemberInline(admin.TabularInline):
