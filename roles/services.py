@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from orgstructure.authz import history_user, require_permission
 from orgstructure.changes import change_record
 from orgstructure.exceptions import ConflictError, StaleVersionError
-from orgstructure.validation import clean_duty_text, refuse_unknown_fields
+from orgstructure.validation import clean_duty_text, duplicate_key, refuse_unknown_fields
 from roles.models import Duty, RevisionSource, Role, RoleRevision, RoleStatus
 from roles.permissions import RolePermissions
 from teams.models import Team, TeamDuty
@@ -185,7 +185,7 @@ def duty_list_normalise(*, role: Role, duties: Sequence[Any], lock: bool = False
             errors[str(index)] = exc.messages
             continue
         problems = []
-        key = text.casefold()
+        key = duplicate_key(text)
         if key in seen:
             problems.append(_("This duty repeats duty %(n)d.") % {"n": seen[key] + 1})
         else:

@@ -21,7 +21,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from orgstructure.authz import history_user, require_permission
 from orgstructure.changes import change_record
 from orgstructure.locking import lock_or_gone
-from orgstructure.validation import clean_duty_text, refuse_unknown_fields
+from orgstructure.validation import clean_duty_text, duplicate_key, refuse_unknown_fields
 from teams.models import Membership, ProjectGroup, ProjectGroupMember, Team, TeamDuty
 from teams.permissions import TeamPermissions
 from teams.selectors import team_subtree_ids
@@ -199,7 +199,7 @@ def team_core_duties_replace(*, team: Team, duties: Sequence[dict], acting_user)
         except ValidationError as exc:
             errors[str(index)] = exc.messages
             continue
-        key = text.casefold()
+        key = duplicate_key(text)
         if key in seen:
             errors[str(index)] = [_("This core duty appears twice.")]
             continue
