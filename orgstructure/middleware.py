@@ -1,7 +1,9 @@
-"""Middleware for the whole site."""
+"""Middleware for the whole site: refuse NUL characters before any view runs, and the security
+headers every response carries."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -42,3 +44,32 @@ class NulCharacterGuardMiddleware:
                 return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
             return render(request, "400.html", {"message": message}, status=400)
         return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy, and ``Cache-Control: private, no-store`` on what a signed-in
+    person is shown (never on static files, which whitenoise answers before this runs).
+    Settings: ``CONTENT_SECURITY_POLICY`` (the site's policy) and
+    ``CONTENT_SECURITY_POLICY_OVERRIDES`` (path prefix → policy, for a page such as Swagger UI
+    that needs a different one). (Referrer-Policy comes from Django's SecurityMiddleware,
+    ``SECURE_REFERRER_POLICY``.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        policy = settings.CONTENT_SECURITY_POLICY
+        for prefix, override in settings.CONTENT_SECURITY_POLICY_OVERRIDES.items():
+            if request.path.startswith(prefix):
+                policy = override
+                break
+        if policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "private" not in response.get("Cache-Control", ""):
+            # A signed-in page may show what only this person may see: no shared cache, no
+            # copy on disk after sign-out. (A view that chose a private policy of its own keeps
+            # it: the org chart API's "private, no-cache" lets scripts revalidate by ETag.)
+            response["Cache-Control"] = "private, no-store"
+        return response

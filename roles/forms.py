@@ -90,7 +90,7 @@ class RoleAdminForm(forms.ModelForm):
 class DutyInlineForm(PositionedInlineForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["text"].widget.attrs["style"] = "width: 32em"
+        self.fields["text"].widget.attrs["class"] = "vTextField duty-text-input"  # static/css/admin-extra.css
 
 
 class DutyFormSet(OrderedListFormSet):

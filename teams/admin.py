@@ -56,6 +56,7 @@ class TeamDutyInline(admin.TabularInline):
 
     class Media:
         js = ("js/admin-ordered-inline.js",)
+        css = {"all": ("css/admin-extra.css",)}
 
 
 @admin.register(Team)
@@ -64,6 +65,10 @@ class TeamAdmin(ServiceModelAdmin):
     inlines = [TeamDutyInline]
     list_display = ("tree_name", "slug", "kind", "parent", "core_duty_count", "role_count", "archived")
     list_display_links = ("tree_name",)
+
+    class Media:
+        css = {"all": ("css/admin-extra.css",)}  # the tree's indentation
+
     list_filter = ("kind", ParentTeamFilter, "archived")
     list_select_related = ("parent",)
     search_fields = ("name", "slug", "description")
@@ -92,9 +97,8 @@ class TeamAdmin(ServiceModelAdmin):
     def tree_name(self, obj: Team):
         depth = getattr(obj, "tree_depth", 0)
         return format_html(
-            '<span class="tree-depth-{}" style="padding-left:{}em">{}{}</span>',
-            depth,
-            depth * 1.5,
+            '<span class="tree-depth-{}">{}{}</span>',  # indentation: static/css/admin-extra.css
+            min(depth, 20),
             "└ " if depth else "",
             obj.name,
         )
