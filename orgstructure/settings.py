@@ -82,6 +82,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain-text mail (reviews/notifications.py renders with using="mail"): no HTML escaping,
+        # so "R&D <team>" reads as typed instead of "R&amp;D &lt;team&gt;".
+        "NAME": "mail",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 WSGI_APPLICATION = "orgstructure.wsgi.application"
@@ -148,8 +157,16 @@ STORAGES = {
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="orgstructure@localhost")
-# The site's public address, for links in notification mail (e.g. https://org.example.com).
-SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
+# The site's public address, for links in notification mail (e.g. https://org.example.com):
+# without it those links would be relative, and useless in a mail. `make run` sets it to the
+# address it serves on.
+SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").strip().rstrip("/")
+if not SITE_URL and not DEBUG:
+    raise ImproperlyConfigured("SITE_URL must be set when DEBUG is off (e.g. https://org.example.com: links in mail).")
+if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be an absolute http(s) address such as https://org.example.com, not {SITE_URL!r}."
+    )
 
 # Security: production values unless DEBUG is on; a TLS-terminating proxy sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
