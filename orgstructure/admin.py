@@ -173,6 +173,14 @@ class PersonAdmin(UserAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        from orgstructure.changes import person_change_record, person_snapshot
+
+        before = person_snapshot(User.objects.get(pk=obj.pk)) if change else {}
+        super().save_model(request, obj, form, change)
+        if change:  # a new account is in no team yet: nothing the org chart shows changed
+            person_change_record(person=obj, before=before, acting_user=request.user)
+
 
 if admin.site.is_registered(User):
     admin.site.unregister(User)

@@ -35,3 +35,27 @@ def change_record(
         role_id=getattr(role, "pk", role),
         data=data or {},
     )
+
+
+# What of a person the org chart shows: a change to one of these changes the chart's ETag.
+PERSON_SHOWN_FIELDS = ("username", "first_name", "last_name", "is_active")
+
+
+def person_snapshot(person) -> dict[str, Any]:
+    return {field: getattr(person, field) for field in PERSON_SHOWN_FIELDS}
+
+
+def person_change_record(*, person, before: dict[str, Any], acting_user) -> ChangeEvent | None:
+    """Record ``person.updated`` when what the org chart shows of a person (name, username,
+    active flag: a deactivated person is no longer listed as a lead or holder) changed since
+    ``before`` (``person_snapshot`` taken before the save). Whatever saves a person calls this in
+    the same transaction: the admin today, a people service when there is one."""
+    changed = sorted(field for field, value in person_snapshot(person).items() if before.get(field) != value)
+    if not changed:
+        return None
+    return change_record(
+        action="person.updated",
+        obj=person,
+        acting_user=acting_user,
+        data={"fields": changed, "is_active": person.is_active},
+    )
