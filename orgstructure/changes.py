@@ -37,8 +37,10 @@ def change_record(
     )
 
 
-# What of a person the org chart shows: a change to one of these changes the chart's ETag.
-PERSON_SHOWN_FIELDS = ("username", "first_name", "last_name", "is_active")
+# What of a person the org chart shows: a change to one of these changes the chart's ETag. (The
+# active flag changes through teams.services.person_set_active, which records person.deactivated
+# or person.reactivated itself.)
+PERSON_SHOWN_FIELDS = ("username", "first_name", "last_name")
 
 
 def person_snapshot(person) -> dict[str, Any]:
@@ -46,10 +48,9 @@ def person_snapshot(person) -> dict[str, Any]:
 
 
 def person_change_record(*, person, before: dict[str, Any], acting_user) -> ChangeEvent | None:
-    """Record ``person.updated`` when what the org chart shows of a person (name, username,
-    active flag: a deactivated person is no longer listed as a lead or holder) changed since
-    ``before`` (``person_snapshot`` taken before the save). Whatever saves a person calls this in
-    the same transaction: the admin today, a people service when there is one."""
+    """Record ``person.updated`` when what the org chart shows of a person (name, username)
+    changed since ``before`` (``person_snapshot`` taken before the save). Whatever saves a person
+    calls this in the same transaction (the admin's person form does)."""
     changed = sorted(field for field, value in person_snapshot(person).items() if before.get(field) != value)
     if not changed:
         return None

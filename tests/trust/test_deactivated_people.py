@@ -86,7 +86,7 @@ def test_a_deactivated_person_is_no_longer_a_lead_or_holder_but_the_admin_still_
         assert "Leonie" not in body and "Hold Er" not in body, url
     admin_list = hr.get(f"/admin/teams/membership/?team__id__exact={w.product.pk}").content.decode()
     assert "lead" in admin_list and "member" in admin_list
-    assert ChangeEvent.objects.filter(action="person.updated", object_id=w.lead.pk).exists()
+    assert ChangeEvent.objects.filter(action="person.deactivated", object_id=w.lead.pk).exists()
 
 
 def test_renaming_a_person_changes_the_org_charts_etag(world):
