@@ -20,7 +20,8 @@ Order of the merged list: if only the current side reordered the duties both sid
 current order is the skeleton; otherwise (the proposal reordered, or nobody did) the
 proposal's order is. The other side's duties that the skeleton lacks (additions, duties kept
 by a resolution) are then put right after the duty that precedes them on their own side, so
-they stay next to their neighbours; those after all of that side's other duties go last.
+they stay next to their neighbours (duties the merge dropped still count as neighbours);
+those after all of that side's duties in the skeleton go last.
 
 Pure functions, no database: used by ``reviews.services`` and meant for scenarios and imports.
 """
@@ -118,7 +119,7 @@ def _place(skeleton: list[str], side_order: Sequence[str], wanted: set[str]) -> 
         if key in present:
             cursor = result.index(key) + 1
         elif key in wanted:
-            if index > last:
+            if 0 <= last < index:
                 result.append(key)
             else:
                 result.insert(cursor, key)
@@ -139,7 +140,9 @@ def duty_lists_merge(
     duty) and the conflicts left unresolved. A conflict resolved in ``resolutions`` (duty key →
     ``Resolution`` or ``{"take", "text"}``) is merged as chosen; resolutions for duties that are
     not in conflict are ignored."""
-    resolutions = {str(k): (v if isinstance(v, Resolution) else Resolution(**v)) for k, v in (resolutions or {}).items()}
+    resolutions = {
+        str(k): (v if isinstance(v, Resolution) else Resolution(**v)) for k, v in (resolutions or {}).items()
+    }
 
     # Base keys: ids, or for old snapshots without ids the current duty with the same text.
     current_by_text = {item.get("text"): str(item["id"]) for item in current if item.get("id") is not None}
@@ -192,14 +195,14 @@ def duty_lists_merge(
             ident = c.get("id") if c is not None else (p or {}).get("id")
             merged[key] = {"id": ident, "text": chosen.get("text"), "serves": chosen.get("serves")}
 
-    # Keys of conflicts stay where their side had them, so a resolution lands in place.
-    current_order = [k for k in current_items if k in merged]
-    proposed_order = [k for k in proposed_items if k in merged]
-    base_order = list(base_items)
-    only_current_reordered = not _reordered(proposed_order, base_order) and _reordered(current_order, base_order)
+    # Each side's whole order (with the duties that did not survive) anchors the other's.
+    current_order, proposed_order, base_order = list(current_items), list(proposed_items), list(base_items)
+    only_current_reordered = not _reordered([k for k in proposed_order if k in merged], base_order) and _reordered(
+        [k for k in current_order if k in merged], base_order
+    )
     if only_current_reordered:
-        order = _place(current_order, proposed_items, set(merged))
+        order = _place(current_order, proposed_order, set(merged))
     else:
-        order = _place(proposed_order, current_items, set(merged))
-    order = _place(order, base_order, set(merged))  # cannot happen, but never drop a merged duty
+        order = _place(proposed_order, current_order, set(merged))
+    order = [key for key in order if key in merged]
     return MergeResult(duties=[merged[k] for k in order], conflicts=conflicts)

@@ -118,7 +118,8 @@ def test_hr_decision_screen_shows_an_escaped_diff_and_refuses_stale(client, org,
         reverse("reviews:review", args=[review.pk]), {"action": "approve", "note": "", "onto_current": "on"}
     )
     assert response.status_code == 302
-    assert duties_of(org.pm) == ["<script>alert(1)</script>", "Write the PRD"]
+    # merged with HR's change: "Write the PRD" was removed since, the lead's new duty is added
+    assert duties_of(org.pm) == ["Changed meanwhile", "<script>alert(1)</script>"]
 
 
 def test_hr_sends_back_with_a_note(client, org, cycle, mailoutbox, django_capture_on_commit_callbacks):

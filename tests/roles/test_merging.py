@@ -145,3 +145,10 @@ def test_the_same_duty_added_on_both_sides_is_kept_once():
     proposed = [*BASE, {"text": "Same"}]
     result = duty_lists_merge(base=BASE, current=current, proposed=proposed)
     assert result.clean and texts(result) == ["A", "B", "C", "Same"] and result.duties[-1]["id"] == 9
+
+
+def test_a_duty_added_after_duties_the_other_side_removed_stays_after_the_others():
+    proposed = [*BASE, {"text": "New at the end"}]
+    current = [d(9, "Only")]  # HR replaced everything
+    result = duty_lists_merge(base=BASE, current=current, proposed=proposed)
+    assert result.clean and texts(result) == ["Only", "New at the end"]
