@@ -156,6 +156,25 @@ def review_merge_preview(review: RoleReview, *, resolutions=None) -> MergeResult
     )
 
 
+def review_proposal_rebased(review: RoleReview) -> tuple[list[dict], list]:
+    """A sent-back proposal carried over onto the role's current list, for the reviewer's form:
+    the changes made since it was submitted are merged in; duties changed on both sides keep
+    their current version (returned as conflicts, so the form can say which to look at)."""
+    role = Role.objects.get(pk=review.role_id)
+    if role.version == review.base_version:
+        return list(review.proposed_duties), []
+    result = _merge_onto_current(role=role, base_version=review.base_version, proposed=review.proposed_duties)
+    if not result.conflicts:
+        return result.duties, []
+    resolved = _merge_onto_current(
+        role=role,
+        base_version=review.base_version,
+        proposed=review.proposed_duties,
+        resolutions={c.key: {"take": "current"} for c in result.conflicts},
+    )
+    return resolved.duties, result.conflicts
+
+
 def _require_fresh(*, role: Role, base_version: int, onto_current: bool, expected_version: int | None, what: str):
     if role.version == base_version:
         return
