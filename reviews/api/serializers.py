@@ -172,7 +172,10 @@ class RoleReviewSerializer(serializers.ModelSerializer):
 class RoleReviewSubmitSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=ReviewOutcome.choices)
     duties = ProposedDutySerializer(
-        many=True, required=False, help_text="With `revise`: the whole proposed list, in order."
+        many=True,
+        required=False,
+        help_text="With `revise`: the whole proposed list, in order, each kept duty with its `id`. With `keep`: "
+        "optional; if sent, it must be the current list.",
     )
     comment = StrictCharField(required=False, allow_blank=True, max_length=NOTE_MAX, default="")
     expected_version = serializers.IntegerField(

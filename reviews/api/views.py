@@ -225,8 +225,10 @@ class RoleReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         summary="Submit a review",
         description=(
             "By the assigned reviewer (or HR), while pending or sent back (else 409). `keep`, or `revise` with the "
-            "whole proposed list (`duties`), which must differ from the current one. `expected_version`: 412 if "
-            "the role changed since you read it."
+            "whole proposed list (`duties`), which must differ from the current one. Send each kept or reworded "
+            "duty's `id` so a later merge knows which duty it is (an item without one is the duty with the same "
+            "text, if any, else a new duty). `keep` with a `duties` list that differs from the current one is a "
+            "400 (the edits would be lost). `expected_version`: 412 if the role changed since you read it."
         ),
         request=RoleReviewSubmitSerializer,
         responses={200: RoleReviewSerializer, **ErrorResponses.write(409, 412)},
