@@ -141,7 +141,8 @@ def duty_lists_merge(
     ``Resolution`` or ``{"take", "text"}``) is merged as chosen; resolutions for duties that are
     not in conflict are ignored."""
     resolutions = {
-        str(k): (v if isinstance(v, Resolution) else Resolution(**v)) for k, v in (resolutions or {}).items()
+        str(k): v if isinstance(v, Resolution) else Resolution(take=v.get("take") or "", text=v.get("text") or "")
+        for k, v in (resolutions or {}).items()
     }
 
     # Base keys: ids, or for old snapshots without ids the current duty with the same text.

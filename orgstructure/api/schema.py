@@ -46,7 +46,11 @@ class MergeConflictErrorSerializer(ErrorSerializer):
         child=MergeConflictDutySerializer(),
         help_text="Duty id → its base, current and proposed versions. Send `resolutions` keyed by these ids.",
     )
-    current_version = serializers.IntegerField(help_text="The role version the conflicts were computed against.")
+    current_version = serializers.IntegerField(
+        required=False,
+        help_text="With `merge_conflict`: the role version the conflicts were computed against (send it as "
+        "`expected_version` with the resolutions).",
+    )
 
 
 _DESCRIPTIONS = {
