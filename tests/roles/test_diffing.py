@@ -56,3 +56,26 @@ def test_old_snapshots_without_ids_still_compare_by_text():
         + duty_list_diff_summary(duty_list_diff(old, new))["changed"]
         >= 1
     )
+
+
+def test_history_page_and_admin_show_a_reworded_and_moved_duty_as_one_change(client, hr):
+    from django.urls import reverse
+
+    from roles.services import role_duties_replace
+    from tests.factories import role_with_duties
+
+    role = role_with_duties("Alpha duty", "Beta duty", "Gamma duty")
+    alpha = role.duties.get(text="Alpha duty")
+    role_duties_replace(
+        role=role,
+        duties=[{"text": "Beta duty"}, {"text": "Gamma duty"}, {"id": alpha.pk, "text": "Alpha duty, reworded"}],
+        expected_version=1,
+        acting_user=hr,
+    )
+    client.force_login(hr)
+    history = client.get(f"/roles/{role.pk}/history/").content.decode()
+    assert "0 added, 0 removed, 1 changed, 0 moved" in history
+    revision = role.revisions.get(number=2)
+    admin_page = client.get(reverse("admin:roles_rolerevision_change", args=[revision.pk])).content.decode()
+    assert admin_page.count('class="duty-diff-changed"') == 1
+    assert 'class="duty-diff-removed"' not in admin_page and 'class="duty-diff-added"' not in admin_page
