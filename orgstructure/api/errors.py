@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from orgstructure.api.exceptions import PreconditionRequired, RequestTooLarge
-from orgstructure.exceptions import ConflictError, NotFoundError, ServiceError, StaleVersionError
+from orgstructure.exceptions import ConflictError, MergeConflict, NotFoundError, ServiceError, StaleVersionError
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,14 @@ def exception_handler(exc, context):
     if isinstance(exc, StaleVersionError):
         body = {"detail": str(exc.message), "code": exc.code, "fields": {}, "current_version": exc.current_version}
         return Response(body, status=status.HTTP_412_PRECONDITION_FAILED, headers={"ETag": f'"{exc.current_version}"'})
+    if isinstance(exc, MergeConflict):
+        body = {
+            "detail": str(exc.message),
+            "code": exc.code,
+            "fields": exc.fields,
+            "current_version": exc.current_version,
+        }
+        return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, NotFoundError):
         return Response(error_body(exc.message, exc.code), status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, ObjectDoesNotExist):
