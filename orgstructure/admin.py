@@ -179,16 +179,22 @@ class PersonAdmin(ServiceRefusalsMixin, UserAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
+        from orgstructure.changes import person_change_record, person_snapshot
+
+        before = person_snapshot(User.objects.get(pk=obj.pk)) if change else {}
         # Deactivating goes through the service: what the person was given as a lead moves on.
         if not (change and "is_active" in form.changed_data):
-            return super().save_model(request, obj, form, change)
-        from teams.services import person_set_active
+            super().save_model(request, obj, form, change)
+        else:
+            from teams.services import person_set_active
 
-        is_active, obj.is_active = obj.is_active, not obj.is_active
-        super().save_model(request, obj, form, change)
-        with service_call():
-            person_set_active(user=obj, is_active=is_active, acting_user=request.user)
-        obj.refresh_from_db(fields=["is_active"])
+            is_active, obj.is_active = obj.is_active, not obj.is_active
+            super().save_model(request, obj, form, change)
+            with service_call():
+                person_set_active(user=obj, is_active=is_active, acting_user=request.user)
+            obj.refresh_from_db(fields=["is_active"])
+        if change:  # a renamed person is renamed in the org chart (a new account is in no team yet)
+            person_change_record(person=obj, before=before, acting_user=request.user)
 
 
 if admin.site.is_registered(User):

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "orgstructure.middleware.SecurityHeadersMiddleware",
+    "orgstructure.middleware.NulCharacterGuardMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "orgstructure.api.middleware.ApiQueryStringGuardMiddleware",
 ]
@@ -79,6 +81,15 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
         },
+    },
+    {
+        # Plain-text mail (reviews/notifications.py renders with using="mail"): no HTML escaping,
+        # so "R&D <team>" reads as typed instead of "R&amp;D &lt;team&gt;".
+        "NAME": "mail",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
     },
 ]
 
@@ -146,8 +157,16 @@ STORAGES = {
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="orgstructure@localhost")
-# The site's public address, for links in notification mail (e.g. https://org.example.com).
-SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
+# The site's public address, for links in notification mail (e.g. https://org.example.com):
+# without it those links would be relative, and useless in a mail. `make run` sets it to the
+# address it serves on.
+SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").strip().rstrip("/")
+if not SITE_URL and not DEBUG:
+    raise ImproperlyConfigured("SITE_URL must be set when DEBUG is off (e.g. https://org.example.com: links in mail).")
+if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be an absolute http(s) address such as https://org.example.com, not {SITE_URL!r}."
+    )
 
 # Security: production values unless DEBUG is on; a TLS-terminating proxy sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -159,6 +178,17 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"  # sent by Django's SecurityMiddleware
+# orgstructure.middleware.SecurityHeadersMiddleware: no inline script or style anywhere (every
+# script and style sheet is a file under /static/), nothing framed, no plugins. Swagger UI's page
+# (drf-spectacular's split view: its scripts are files too) keeps its own inline <style> block.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+CONTENT_SECURITY_POLICY_OVERRIDES = {
+    "/api/docs/": CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

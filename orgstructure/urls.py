@@ -7,7 +7,7 @@ from drf_spectacular.renderers import (
     OpenApiYamlRenderer,
     OpenApiYamlRenderer2,
 )
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from orgstructure import views
 from orgstructure.api.errors import api_not_found
@@ -32,9 +32,10 @@ urlpatterns = [
     path("", include("teams.urls")),
     path("", include("roles.analysis_urls")),
     # OpenAPI: the schema for signed-in callers (token or session); Swagger UI for people signed
-    # in to the site (its assets come from drf-spectacular-sidecar, no CDN).
+    # in to the site (its assets come from drf-spectacular-sidecar, no CDN; the split view serves
+    # its start-up script as a file, ?script, so the page needs no inline script).
     path("api/schema/", schema_view, name="schema"),
-    path("api/docs/", login_required(SpectacularSwaggerView.as_view(url_name="schema")), name="swagger-ui"),
+    path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="swagger-ui"),
     path("healthz", views.healthz, name="healthz"),
     # Last: any other /api/ URL is a JSON 404, not an HTML page.
     re_path(r"^api(?:/.*)?$", api_not_found),

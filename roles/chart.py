@@ -100,7 +100,7 @@ def chart_tree(
     for chart_role in chart_roles.values():
         nodes[chart_role.role.team_id].roles.append(chart_role)
     memberships = (
-        Membership.objects.filter(team_id__in=nodes)
+        Membership.objects.filter(team_id__in=nodes, user__is_active=True)  # deactivated: no lead, no holder
         .filter(Q(is_lead=True) | Q(role__isnull=False))
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "user__username")
@@ -291,8 +291,8 @@ def chart_svg(nodes: Sequence[ChartNode], *, title: str) -> str:
 
 
 def holders_by_role(role_ids: Iterable[int]) -> dict[int, list]:
-    """Role id → the people holding it (one query)."""
+    """Role id → the (active) people holding it (one query)."""
     result: dict[int, list] = defaultdict(list)
-    for m in Membership.objects.filter(role_id__in=list(role_ids)).select_related("user"):
+    for m in Membership.objects.filter(role_id__in=list(role_ids), user__is_active=True).select_related("user"):
         result[m.role_id].append(m.user)
     return result

@@ -81,6 +81,7 @@ def org_chart_stamp(user) -> OrgChartStamp:
     sql = f"""
         SELECT 0, MAX(id) FROM {q(ChangeEvent._meta.db_table)}
         WHERE action LIKE 'team.%%' OR action LIKE 'role.%%' OR action LIKE 'membership.%%'
+           OR action LIKE 'person.%%'
         UNION ALL
         SELECT 1, COUNT(*) FROM {perm} p JOIN {ct} ct ON ct.id = p.content_type_id
         WHERE ct.app_label = %s AND p.codename = %s AND (
@@ -226,6 +227,7 @@ def org_chart_build(*, stamp: OrgChartStamp, root: str | None = None, depth: int
     member_rows = (
         Membership.objects.filter(team_filter(""))
         .filter(Q(is_lead=True) | Q(role__isnull=False))
+        .filter(user__is_active=True)  # a deactivated person leads and holds nothing
         .order_by("user__username", "id")
         .values_list(
             "team_id", "role_id", "is_lead", "user_id", "user__username", "user__first_name", "user__last_name"
