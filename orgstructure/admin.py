@@ -32,6 +32,7 @@ from orgstructure.accounts import (
 )
 from orgstructure.exceptions import ServiceError
 from orgstructure.models import ApiToken
+from orgstructure.signin import AdminSignInForm
 from orgstructure.tokens import api_token_issue, api_token_revoke
 
 User = get_user_model()
@@ -249,6 +250,9 @@ class PersonAdmin(UserAdmin):
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 admin.site.register(User, PersonAdmin)
+
+# Sign-in: the admin's form says when the account or address is locked out (django-axes).
+admin.site.login_form = AdminSignInForm
 
 
 class ApiTokenAdmin(TokenAdmin):
