@@ -5,7 +5,8 @@ The rule. HR managers manage people, not superusers: an editor who is not a supe
 a person's names, username, e-mail and active flag, and set their password or issue their API
 token, only when that person has *fewer* rights than the editor (or is the editor themselves).
 "Fewer rights" is exact: the person is no superuser, is not staff unless the editor is, and
-holds a proper subset of the editor's model permissions (their own and their groups'). So an HR
+holds a proper subset of the editor's permissions (their own and their groups', model and
+object permissions, whether or not the account is active). So an HR
 manager may not touch another HR manager (the same permissions), a superuser, or anyone who
 holds a permission the HR manager lacks. A person who outranks the editor would otherwise be
 taken over: a new password, or a new e-mail and a password-reset mail, is a sign-in as them.
@@ -17,10 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from orgstructure.authz import require_permission
@@ -32,8 +33,25 @@ PERSONAL_FIELDS = ("username", "first_name", "last_name", "email", "is_active")
 MANY_TO_MANY = ("groups", "user_permissions")
 
 
-def _model_permissions(user) -> set[str]:
-    return set(user.get_all_permissions()) if user.is_active else set()
+def _permissions(user) -> set[str]:
+    """Every permission the account holds, as ``app.codename``: its own and its groups', model
+    and object permissions (django-guardian) alike, and whether or not it is active (an inactive
+    account's rights come back with its active flag, which the editor may set)."""
+    from django.apps import apps
+    from django.contrib.auth.models import Permission
+    from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+    fields = ("content_type__app_label", "codename")
+    rows = set(Permission.objects.filter(Q(user=user) | Q(group__user=user)).values_list(*fields))
+    for model in apps.get_models():
+        if issubclass(model, UserObjectPermissionBase):
+            held = model.objects.filter(user=user)
+        elif issubclass(model, GroupObjectPermissionBase):
+            held = model.objects.filter(group__user=user)
+        else:
+            continue
+        rows |= set(held.values_list(*(f"permission__{f}" for f in fields)))
+    return {f"{app}.{codename}" for app, codename in rows}
 
 
 def user_may_manage(*, editor, target) -> bool:
@@ -47,9 +65,7 @@ def user_may_manage(*, editor, target) -> bool:
         return True
     if target.is_superuser or (target.is_staff and not editor.is_staff):
         return False
-    # a fresh copy: Django caches permissions on the instance, which may be stale
-    fresh = get_user_model().objects.get(pk=target.pk) if target.pk else target
-    return _model_permissions(fresh) < _model_permissions(editor)
+    return _permissions(target) < _permissions(editor)
 
 
 def require_may_manage(*, editor, target) -> None:

@@ -89,6 +89,10 @@ def test_who_may_manage_whom(people):
     assert user_may_manage(editor=hr, target=people["staff"])  # staff without permissions
     assert not user_may_manage(editor=hr, target=root)
     assert not user_may_manage(editor=hr, target=other_hr)  # a peer: only a superuser
+    # a deactivated peer is still a peer (HR could reactivate them)
+    other_hr.is_active = False
+    other_hr.save(update_fields=["is_active"])
+    assert not user_may_manage(editor=hr, target=other_hr)
     # a member given one permission HR lacks outranks HR in that respect
     people["member"].user_permissions.add(Permission.objects.get(codename="change_group"))
     member = User.objects.get(pk=people["member"].pk)
