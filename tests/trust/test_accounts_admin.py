@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 from orgstructure.accounts import user_may_manage, user_password_set, user_update
 from orgstructure.tokens import api_token_issue
 from tests.factories import UserFactory, hr_manager, org_reader
+from tests.trust.figures import record
 from tests.trust.world import db_fingerprint
 
 pytestmark = pytest.mark.django_db
@@ -151,6 +152,7 @@ def test_a_crafted_post_from_hr_changes_nothing(people, field, target):
     assert db_fingerprint() == before
     user.refresh_from_db()
     assert not user.is_superuser and user.first_name != "Renamed"
+    record("crafted admin POSTs refused (privilege escalation)")
 
 
 def test_hr_edits_a_members_name_email_and_active_flag(people):

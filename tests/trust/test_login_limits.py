@@ -25,6 +25,7 @@ from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory, hr_manager
+from tests.trust.figures import record
 from tests.trust.test_deploy import _env, _free_port
 
 ROOT = Path(django_settings.BASE_DIR)
@@ -233,6 +234,8 @@ def test_two_gunicorn_workers_share_one_throttle_and_spoofing_does_not_help(tmp_
     assert set(statuses[10:]) == {429}, statuses
     workers = [pid for pid, codes in served_by.items() if "429" in codes]
     assert len(workers) == 2, f"one worker served everything: {served_by}"
+    record("token guesses sent to 2 gunicorn workers (spoofed X-Forwarded-For)", len(statuses))
+    record("token guesses answered by them (limit 10/minute)", statuses.count(400))
 
 
 # --- failed sign-ins lock out (django-axes) -------------------------------------------------
