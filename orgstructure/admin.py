@@ -87,11 +87,10 @@ def add_refusal_errors(form, error: Exception) -> None:
     form.add_error(None, refusal_messages(error))
 
 
-class ServiceModelAdmin(SimpleHistoryAdmin):
-    """A ModelAdmin whose saves call services (inside ``service_call()``). When a service
+class ServiceRefusalsMixin:
+    """For a ModelAdmin whose saves call services (inside ``service_call()``): when a service
     refuses, the transaction is rolled back and the form is shown again, with the user's input
-    and the refusal as a form error (status 200). The django-simple-history "revert" is off:
-    it would save a historical copy directly, around the services."""
+    and the refusal as a form error (status 200)."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -105,7 +104,7 @@ class ServiceModelAdmin(SimpleHistoryAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change, **kwargs)
+        form_class = super().get_form(request, obj, change=change, **kwargs)
         refusal = getattr(request, _REFUSAL_ATTR, None)
         if refusal is None:
             return form_class
@@ -117,6 +116,12 @@ class ServiceModelAdmin(SimpleHistoryAdmin):
                 return cleaned_data
 
         return RefusedForm
+
+
+class ServiceModelAdmin(ServiceRefusalsMixin, SimpleHistoryAdmin):
+    """A ModelAdmin whose saves call services (see ``ServiceRefusalsMixin``). The
+    django-simple-history "revert" is off: it would save a historical copy directly, around the
+    services."""
 
     def revert_disabled(self, request, obj=None):
         return True
@@ -189,7 +194,7 @@ class PasswordSetForm(AdminPasswordChangeForm):
         return user_password_set(user=self.user, password=password, acting_user=self.acting_user)
 
 
-class PersonAdmin(UserAdmin):
+class PersonAdmin(ServiceRefusalsMixin, UserAdmin):
     """People are deactivated (``is_active``), never deleted: revisions, reviews, suggestions,
     the change feed and the history name them as the ones who acted, and a deleted account would
     leave those changes unsigned.
@@ -236,10 +241,19 @@ class PersonAdmin(UserAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            user_create(user=obj, acting_user=request.user)
+            with service_call():
+                user_create(user=obj, acting_user=request.user)
             return
         fields = [f for f in form.changed_data if f in PERSONAL_FIELDS or f in PRIVILEGED_FIELDS]
-        user_update(user=obj, changes={f: form.cleaned_data[f] for f in fields}, acting_user=request.user)
+        fields = [f for f in fields if f != "is_active"]
+        with service_call():
+            user_update(user=obj, changes={f: form.cleaned_data[f] for f in fields}, acting_user=request.user)
+            if "is_active" in form.changed_data:
+                # deactivating goes through its service: what the person was given as a lead moves on
+                from teams.services import person_set_active
+
+                person_set_active(user=obj, is_active=form.cleaned_data["is_active"], acting_user=request.user)
+        obj.refresh_from_db(fields=["is_active"])
 
     def save_related(self, request, form, formsets, change):
         # groups and permissions were saved by user_update
