@@ -257,3 +257,14 @@ def test_a_token_issued_in_the_admin_is_shown_once(people):
     assert response.status_code == 200 and key in response.content.decode()
     assert key not in root.get("/admin/orgstructure/apitoken/").content.decode()
     assert key not in root.get("/admin/").content.decode()  # not in "Recent actions" either
+
+
+def test_hr_cannot_deactivate_a_superuser_or_a_peer(people):
+    from teams.services import person_set_active
+
+    for target in (people["root"], people["other_hr"]):
+        with pytest.raises(PermissionDenied):
+            person_set_active(user=target, is_active=False, acting_user=people["hr"])
+        assert User.objects.get(pk=target.pk).is_active
+    person_set_active(user=people["member"], is_active=False, acting_user=people["hr"])
+    assert not User.objects.get(pk=people["member"].pk).is_active
