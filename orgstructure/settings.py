@@ -5,6 +5,7 @@ once here: DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS (and a few optional on
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "orgstructure.middleware.NulCharacterGuardMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "orgstructure.api.middleware.ApiQueryStringGuardMiddleware",
+    # Last: turns a sign-in refused because of a lockout into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "orgstructure.urls"
@@ -115,6 +119,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every sign-in (site, admin, API token) while the account or address is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -190,6 +196,11 @@ CONTENT_SECURITY_POLICY_OVERRIDES = {
     "/api/docs/": CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
 }
 
+# How many reverse proxies (load balancer, nginx) stand in front of the app and append the address
+# they saw to X-Forwarded-For. 0 (the default): the connection's address is the client's and the
+# header is ignored, since anyone can send it. See orgstructure/client_address.py.
+NUM_PROXIES = env_int("NUM_PROXIES", default=0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -219,6 +230,8 @@ REST_FRAMEWORK = {
         # POST /api/v1/auth/token/ per client address: password guessing is slow.
         "token": env_str("API_THROTTLE_TOKEN", default="10/minute"),
     },
+    # The client address is the connection's unless trusted proxies are configured (below).
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -239,9 +252,41 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-}
+# Throttle counts, lockouts' helpers and cached analysis must hold across workers and hosts: Redis
+# when REDIS_URL is set, otherwise the database's cache table (created by migrate); the demo
+# (DEBUG) keeps one process's memory. CACHE_BACKEND (redis, database, locmem) overrides the choice.
+REDIS_URL = env_str("REDIS_URL", default="")
+CACHE_BACKEND = env_str("CACHE_BACKEND", default="redis" if REDIS_URL else ("locmem" if DEBUG else "database"))
+if CACHE_BACKEND == "redis":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("CACHE_BACKEND=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379/0).")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+elif CACHE_BACKEND == "database":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "orgstructure_cache"}}
+elif CACHE_BACKEND == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_BACKEND must be redis, database or locmem, not {CACHE_BACKEND!r}.")
+
+# Failed sign-ins (site, admin, API token): django-axes locks the account, and separately the
+# client address, after AXES_FAILURE_LIMIT failures, for AXES_COOLOFF_MINUTES. Attempts are rows
+# in the database, so every worker and host counts the same ones.
+AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "orgstructure.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "orgstructure.signin.lockout_response"
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
+# No admin pages (a lockout ends by itself; an operator lifts one early with manage.py
+# axes_reset_username NAME or axes_reset_ip ADDRESS), and no log of successful sign-ins.
+AXES_ENABLE_ADMIN = False
+AXES_DISABLE_ACCESS_LOG = True
+
+# Password-reset mail: at most this many per e-mail address and per client address.
+PASSWORD_RESET_LIMIT_PER_EMAIL = env_str("PASSWORD_RESET_LIMIT_PER_EMAIL", default="3/hour")
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_str("PASSWORD_RESET_LIMIT_PER_ADDRESS", default="10/hour")
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.urls import include, path, re_path
 from drf_spectacular.renderers import (
     OpenApiJsonRenderer,
@@ -11,6 +12,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from orgstructure import views
 from orgstructure.api.errors import api_not_found
+from orgstructure.signin import LimitedPasswordResetView, SignInForm
 
 # The language comes from the visitor's choice (the set_language cookie) or their browser's
 # Accept-Language: URLs are the same in every language, which keeps API paths stable.
@@ -23,6 +25,9 @@ schema_view = SpectacularAPIView.as_view(
 urlpatterns = [
     path("", views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Sign-in says when a lockout refused it; reset mails are limited (orgstructure/signin.py).
+    path("accounts/login/", LoginView.as_view(authentication_form=SignInForm), name="login"),
+    path("accounts/password_reset/", LimitedPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("orgstructure.api.urls")),

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from orgstructure.accounts import require_may_manage
 from orgstructure.authz import history_user, require_permission
 from orgstructure.changes import change_record
 from orgstructure.locking import lock_or_gone
@@ -426,6 +427,7 @@ def person_set_active(*, user, is_active: bool, acting_user):
     in this transaction."""
     require_permission(acting_user, PERSON_CHANGE)
     user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
+    require_may_manage(editor=acting_user, target=user)  # HR manages people, not superusers
     if user.is_active == is_active:
         return user
     if not is_active and acting_user is not None and user.pk == acting_user.pk:
