@@ -8,15 +8,15 @@ import re
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from roles.diffing import duty_list_diff, duty_list_diff_summary
 from roles.models import Role, RoleRevision
-from roles.permissions import can_view_role
 from roles.textsim import _CJK
+from roles.visibility import RoleVisibility
 
 REVISIONS_PER_PAGE = 10
 _TOKEN_RE = re.compile(rf"[{_CJK}]|\w+|\s+|[^\w\s]")
@@ -76,9 +76,7 @@ class CompareForm(forms.Form):
 @login_required
 @require_GET
 def role_history(request: HttpRequest, pk: int) -> HttpResponse:
-    role = get_object_or_404(Role.objects.select_related("team"), pk=pk)
-    if not can_view_role(request.user, role):
-        raise Http404
+    role = get_object_or_404(RoleVisibility.for_user(request.user).filter(Role.objects.select_related("team")), pk=pk)
     revisions = RoleRevision.objects.filter(role=role).select_related("author", "restored_from")
     numbers = list(revisions.order_by("-number").values_list("number", "created_at"))
     choices = [(n, _("Revision %(n)d (%(date)s)") % {"n": n, "date": at.date().isoformat()}) for n, at in numbers]

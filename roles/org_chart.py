@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from orgstructure.models import ChangeEvent
 from roles.models import Duty, Role, RoleStatus
+from roles.visibility import RoleVisibility
 from teams.models import Membership, Team, TeamUserObjectPermission
 from teams.permissions import TeamPermissions
 
@@ -193,17 +194,19 @@ def org_chart_build(*, stamp: OrgChartStamp, root: str | None = None, depth: int
             return Q(**{f"{prefix}team__archived": False})
         return Q(**{f"{prefix}team_id__in": included})
 
-    visible_status = Q(status=RoleStatus.ACTIVE)
-    if stamp.is_hr:
-        visible_status |= Q(status=RoleStatus.DRAFT)
-    elif stamp.led_team_ids:
-        led = set(_subtree(tree, [i for i in stamp.led_team_ids if i in tree.teams], None))
-        visible_status |= Q(status=RoleStatus.DRAFT, team_id__in=sorted(led & included_set))
+    # The caller's leads cover their subtrees: worked out from the tree already loaded.
+    visibility = RoleVisibility(
+        signed_in=True,
+        all_drafts=stamp.is_hr,
+        led_team_ids=lambda: (
+            set(_subtree(tree, [i for i in stamp.led_team_ids if i in tree.teams], None)) & included_set
+        ),
+    )
 
     roles: dict[int, dict[str, Any]] = {}
     role_rows = (
-        Role.objects.filter(team_filter(""))
-        .filter(visible_status)
+        Role.objects.filter(team_filter(""), status__in=[RoleStatus.ACTIVE, RoleStatus.DRAFT])
+        .filter(visibility.q())
         .order_by("title", "id")
         .values_list("id", "team_id", "slug", "title", "status", "headcount", "version")
     )
