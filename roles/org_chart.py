@@ -15,7 +15,6 @@ caller may see (HR, lead of which teams, other).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgstructure.models import ChangeEvent
+from orgstructure.spreadsheet import csv_writer
 from roles.models import Duty, Role, RoleStatus
 from roles.visibility import RoleVisibility
 from teams.models import Membership, Team, TeamUserObjectPermission
@@ -265,9 +265,11 @@ def org_chart_document(*, version: str, teams: list[dict[str, Any]]) -> dict[str
 
 def org_chart_csv(teams: list[dict[str, Any]]) -> bytes:
     """One row per duty (team path, team slug, role slug, role title, duty position, duty
-    text) after a header row; UTF-8 with a byte-order mark, so Excel shows Chinese correctly."""
+    text) after a header row; UTF-8 with a byte-order mark, so Excel shows Chinese correctly. A
+    text a spreadsheet would run as a formula starts with ``'`` (scripts wanting raw text use the
+    JSON)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     stack = [(team, team["name"]) for team in reversed(teams)]
     while stack:
