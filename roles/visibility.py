@@ -55,18 +55,6 @@ class RoleVisibility:
             return cls(signed_in=True, all_drafts=True)
         return cls(signed_in=True, led_team_ids=lambda: led_team_ids(user))
 
-    @classmethod
-    def for_request(cls, request) -> RoleVisibility:
-        """The caller's visibility, worked out once per request."""
-        visibility = getattr(request, "_role_visibility", None)
-        if visibility is None or visibility.user is not request.user:
-            visibility = cls.for_user(request.user)
-            visibility.user = request.user
-            request._role_visibility = visibility
-        return visibility
-
-    user = None
-
     @property
     def draft_team_ids(self) -> frozenset[int] | None:
         """Ids of the teams whose draft roles this caller sees; ``None`` for all teams."""
@@ -88,22 +76,22 @@ class RoleVisibility:
 
     def q(self, prefix: str = "", *, nullable: bool = False) -> Q:
         """The condition on a role (``prefix`` "role__" for objects pointing to one); with
-        ``nullable``, objects pointing to no role pass too."""
+        ``nullable``, objects pointing to no role pass too (for signed-in callers: signed-out
+        ones see nothing at all)."""
         if not self.signed_in:
-            condition = Q(**{f"{prefix}pk__in": []})
-        elif self.draft_team_ids is None:
-            condition = Q()
-        else:
-            condition = ~Q(**{f"{prefix}status": RoleStatus.DRAFT}) | Q(
-                **{f"{prefix}team_id__in": sorted(self.draft_team_ids)}
-            )
+            return Q(pk__in=[])
+        if self.draft_team_ids is None:
+            return Q()  # every role (an empty Q in an OR would narrow it instead)
+        condition = ~Q(**{f"{prefix}status": RoleStatus.DRAFT}) | Q(
+            **{f"{prefix}team_id__in": sorted(self.draft_team_ids)}
+        )
         if nullable and prefix:
             return Q(**{f"{prefix.removesuffix('__')}__isnull": True}) | condition
         return condition
 
     def filter(self, queryset: QuerySet, prefix: str = "", *, nullable: bool = False) -> QuerySet:
-        if self.signed_in and self.draft_team_ids is None:
-            return queryset
-        if not self.signed_in and not nullable:
+        if not self.signed_in:
             return queryset.none()
+        if self.draft_team_ids is None:
+            return queryset
         return queryset.filter(self.q(prefix, nullable=nullable))
