@@ -8,7 +8,7 @@ import re
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -76,7 +76,10 @@ class CompareForm(forms.Form):
 @login_required
 @require_GET
 def role_history(request: HttpRequest, pk: int) -> HttpResponse:
-    role = get_object_or_404(RoleVisibility.for_user(request.user).filter(Role.objects.select_related("team")), pk=pk)
+    # The yes/no check: who leads what is looked up only when the role is a draft.
+    role = get_object_or_404(Role.objects.select_related("team"), pk=pk)
+    if not RoleVisibility.for_user(request.user).can_see(role):
+        raise Http404
     revisions = RoleRevision.objects.filter(role=role).select_related("author", "restored_from")
     numbers = list(revisions.order_by("-number").values_list("number", "created_at"))
     choices = [(n, _("Revision %(n)d (%(date)s)") % {"n": n, "date": at.date().isoformat()}) for n, at in numbers]
