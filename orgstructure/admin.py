@@ -71,11 +71,10 @@ def add_refusal_errors(form, error: Exception) -> None:
     form.add_error(None, refusal_messages(error))
 
 
-class ServiceModelAdmin(SimpleHistoryAdmin):
-    """A ModelAdmin whose saves call services (inside ``service_call()``). When a service
+class ServiceRefusalsMixin:
+    """For a ModelAdmin whose saves call services (inside ``service_call()``): when a service
     refuses, the transaction is rolled back and the form is shown again, with the user's input
-    and the refusal as a form error (status 200). The django-simple-history "revert" is off:
-    it would save a historical copy directly, around the services."""
+    and the refusal as a form error (status 200)."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -89,7 +88,7 @@ class ServiceModelAdmin(SimpleHistoryAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change, **kwargs)
+        form_class = super().get_form(request, obj, change=change, **kwargs)
         refusal = getattr(request, _REFUSAL_ATTR, None)
         if refusal is None:
             return form_class
@@ -101,6 +100,12 @@ class ServiceModelAdmin(SimpleHistoryAdmin):
                 return cleaned_data
 
         return RefusedForm
+
+
+class ServiceModelAdmin(ServiceRefusalsMixin, SimpleHistoryAdmin):
+    """A ModelAdmin whose saves call services (see ``ServiceRefusalsMixin``). The
+    django-simple-history "revert" is off: it would save a historical copy directly, around the
+    services."""
 
     def revert_disabled(self, request, obj=None):
         return True
@@ -165,13 +170,25 @@ def count_subquery(model, fk: str, **filters) -> Coalesce:
     return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), Value(0), output_field=IntegerField())
 
 
-class PersonAdmin(UserAdmin):
+class PersonAdmin(ServiceRefusalsMixin, UserAdmin):
     """People are deactivated (``is_active``), never deleted: revisions, reviews, suggestions,
     the change feed and the history name them as the ones who acted, and a deleted account would
     leave those changes unsigned."""
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        # Deactivating goes through the service: what the person was given as a lead moves on.
+        if not (change and "is_active" in form.changed_data):
+            return super().save_model(request, obj, form, change)
+        from teams.services import person_set_active
+
+        is_active, obj.is_active = obj.is_active, not obj.is_active
+        super().save_model(request, obj, form, change)
+        with service_call():
+            person_set_active(user=obj, is_active=is_active, acting_user=request.user)
+        obj.refresh_from_db(fields=["is_active"])
 
 
 if admin.site.is_registered(User):

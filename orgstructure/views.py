@@ -5,10 +5,10 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from roles.chart import CHART_NODE_BUDGET, chart_search, chart_tree, team_path_ids
+from roles.chart import CHART_NODE_BUDGET, chart_search, chart_tree
 from teams.models import Team
 from teams.permissions import is_hr_manager, led_team_ids
-from teams.selectors import team_children_map
+from teams.selectors import TeamTree
 
 
 @require_GET
@@ -23,7 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "home.html", {"nodes": []})
     if request.GET.get("q") is not None:
         return _search(request)
-    children = team_children_map(include_archived=False)
+    tree = TeamTree.load(include_archived=False)
     root = focus = None
     if slug := request.GET.get("root"):
         root = Team.objects.filter(slug=slug, archived=False).first()
@@ -31,25 +31,25 @@ def home(request: HttpRequest) -> HttpResponse:
             raise Http404
     if slug := request.GET.get("focus"):
         focus = Team.objects.filter(slug=slug, archived=False).first()
-    expand = team_path_ids(focus.pk, children)[:-1] if focus else []
+    expand = tree.ancestors(focus.pk) if focus else []
     nodes = chart_tree(
         user=request.user,
         root_ids=[root.pk] if root else None,
         budget=CHART_NODE_BUDGET,
         expand=expand,
-        children=children,
+        tree=tree,
     )
     breadcrumbs = []
     if root is not None:
-        path = team_path_ids(root.pk, children)
-        names = Team.objects.in_bulk(path[:-1])
-        breadcrumbs = [names[pk] for pk in path[:-1] if pk in names]
+        path = tree.ancestors(root.pk)
+        names = Team.objects.in_bulk(path)
+        breadcrumbs = [names[pk] for pk in path if pk in names]
     context = {
         "nodes": nodes,
         "root": root,
         "focus": focus,
         "breadcrumbs": breadcrumbs,
-        "team_count": sum(len(v) for v in children.values()),
+        "team_count": len(tree),
         "can_analyse": is_hr_manager(request.user) or bool(led_team_ids(request.user)),
     }
     return render(request, "home.html", context)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from roles.visibility import RoleVisibility
-from teams.permissions import is_hr_manager
+from teams.permissions import is_hr_manager, leads_any_team
 
 
 class ReviewPermissions:
@@ -80,6 +80,19 @@ def can_manage_cycles(user) -> bool:
 
 def can_decide_reviews(user) -> bool:
     return _active(user) and user.has_perm(ReviewPermissions.DECIDE_REVIEW)
+
+
+def may_submit_review(user, review) -> bool:
+    """HR, or the review's current reviewer while they still lead a team (a review follows
+    its team's leads: see ``reviews.services.role_reviews_follow_leads``)."""
+    if can_decide_reviews(user):
+        return True
+    return _active(user) and review.reviewer_id == user.pk and leads_any_team(user)
+
+
+def may_be_reviewer(user) -> bool:
+    """Reviews are given to leads only (HR may pick any lead, of any team)."""
+    return leads_any_team(user)
 
 
 def can_decide_suggestions(user) -> bool:

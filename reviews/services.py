@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,11 +38,18 @@ from reviews.models import (
     SuggestionKind,
     SuggestionState,
 )
-from reviews.permissions import ReviewPermissions, can_decide_reviews, can_suggest
+from reviews.permissions import (
+    ReviewPermissions,
+    can_decide_reviews,
+    can_suggest,
+    may_be_reviewer,
+    may_submit_review,
+)
 from roles.models import Duty, RevisionSource, Role, RoleRevision, RoleStatus
 from roles.services import duty_list_normalise, role_duties_replace
+from teams.leadership import LeadershipEnded
 from teams.models import Membership, Team
-from teams.selectors import team_subtree_ids
+from teams.selectors import TeamTree, team_subtree_ids
 
 RATIONALE_MAX_LENGTH = 5000
 NOTE_MAX_LENGTH = 5000
@@ -88,7 +96,7 @@ def cycle_team_ids(cycle: ReviewCycle) -> set[int] | None:
 def reviewer_for_teams(team_ids: Iterable[int]) -> dict[int, int | None]:
     """team id → the user id of a lead of that team or of the nearest team above that has one
     (the first by username), or ``None``. Two queries, whatever the size of the tree."""
-    parents = dict(Team.objects.values_list("pk", "parent_id"))
+    tree = TeamTree.load()
     first_lead: dict[int, int] = {}
     for team_id, user_id in (
         Membership.objects.filter(is_lead=True, user__is_active=True)
@@ -98,11 +106,8 @@ def reviewer_for_teams(team_ids: Iterable[int]) -> dict[int, int | None]:
         first_lead.setdefault(team_id, user_id)
     result: dict[int, int | None] = {}
     for team_id in team_ids:
-        current, seen = team_id, set()
-        while current is not None and current not in seen and current not in first_lead:
-            seen.add(current)
-            current = parents.get(current)
-        result[team_id] = first_lead.get(current) if current is not None else None
+        led_above = [pk for pk in tree.path(team_id) if pk in first_lead]
+        result[team_id] = first_lead[led_above[-1]] if led_above else None
     return result
 
 
@@ -425,8 +430,11 @@ def role_review_submit(
     ``expected_version`` is the role version the reviewer's form showed."""
     _require_active(acting_user)
     cycle, review = _lock_review_in_open_cycle(review)
+    # Under the review's lock: a lead removed meanwhile has had the review moved on already.
     if review.reviewer_id != acting_user.pk and not can_decide_reviews(acting_user):
         raise PermissionDenied(_("This review is assigned to someone else."))
+    if not may_submit_review(acting_user, review):
+        raise PermissionDenied(_("You no longer lead a team, so you cannot submit this review."))
     if review.state not in (ReviewState.PENDING, ReviewState.SENT_BACK):
         raise ConflictError(
             _("This review is %(state)s; it can only be submitted while pending or sent back.")
@@ -555,6 +563,10 @@ def role_review_assign(*, review: RoleReview, reviewer, acting_user) -> RoleRevi
         raise ConflictError(_("Only a pending or sent-back review can be given to another reviewer."))
     if reviewer is None or not reviewer.is_active:
         raise ValidationError({"reviewer": [_("Choose an active person.")]}, code="invalid")
+    if not may_be_reviewer(reviewer):
+        raise ValidationError(
+            {"reviewer": [_("Choose someone who leads a team: reviews follow the people who lead.")]}, code="invalid"
+        )
     review.reviewer = reviewer
     review.save(update_fields=["reviewer", "updated_at"])
     change_record(
@@ -565,6 +577,70 @@ def role_review_assign(*, review: RoleReview, reviewer, acting_user) -> RoleRevi
         data={"cycle": cycle.pk, "reviewer": reviewer.pk},
     )
     return review
+
+
+def _leads_by_team() -> dict[int, set[int]]:
+    leads: dict[int, set[int]] = {}
+    for team_id, user_id in Membership.objects.filter(
+        is_lead=True, user__is_active=True, team__archived=False
+    ).values_list("team_id", "user_id"):
+        leads.setdefault(team_id, set()).add(user_id)
+    return leads
+
+
+@transaction.atomic
+def role_reviews_follow_leads(change: LeadershipEnded) -> int:
+    """Someone may have stopped leading (see ``teams.leadership``): each of their pending or
+    sent-back reviews in an open cycle whose role they no longer lead (its team or a team above)
+    goes to the current lead of the team or the nearest team above, or to nobody (HR's dashboard
+    lists it), in the caller's transaction. A person who leads nothing at all any more keeps no
+    review, not even one HR gave them. Submitted reviews stay: they were written while their
+    author led, and HR decides them. Returns how many reviews moved."""
+    open_reviews = RoleReview.objects.filter(
+        state__in=(ReviewState.PENDING, ReviewState.SENT_BACK), cycle__state=CycleState.OPEN, reviewer__isnull=False
+    )
+    if change.user_ids is not None:
+        open_reviews = open_reviews.filter(reviewer_id__in=change.user_ids)
+    tree = TeamTree.load()
+    leads = _leads_by_team()
+    leading_anywhere = set().union(*leads.values()) if leads else set()
+    scope = tree.subtree_ids(change.team_ids) if change.team_ids is not None else None
+    concerned = open_reviews
+    if scope is not None:
+        concerned = open_reviews.filter(Q(role__team_id__in=scope) | ~Q(reviewer_id__in=leading_anywhere))
+    rows = list(concerned.values_list("pk", "cycle_id"))
+    if not rows:
+        return 0
+    # The usual order of locks: cycles, then reviews (as every review transition takes them).
+    list(ReviewCycle.objects.select_for_update().filter(pk__in={c for _pk, c in rows}).order_by("pk"))
+    locked = list(
+        RoleReview.objects.select_for_update()
+        .filter(pk__in=[pk for pk, _c in rows], state__in=(ReviewState.PENDING, ReviewState.SENT_BACK))
+        .exclude(reviewer=None)
+        .order_by("pk")
+    )
+    team_of = dict(Role.objects.filter(pk__in={r.role_id for r in locked}).values_list("pk", "team_id"))
+    moved = 0
+    new_reviewer = reviewer_for_teams(set(team_of.values()))
+    for review in locked:
+        team_id = team_of[review.role_id]
+        if any(review.reviewer_id in leads.get(pk, ()) for pk in tree.path(team_id)):
+            continue  # still leads the role's team or a team above
+        if scope is not None and team_id not in scope and review.reviewer_id in leading_anywhere:
+            continue  # given by HR to someone who still leads elsewhere: not this change's business
+        previous = review.reviewer_id
+        review.reviewer_id = new_reviewer[team_id]
+        review.save(update_fields=["reviewer", "updated_at"])
+        moved += 1
+        change_record(
+            action="role_review.reassigned",
+            obj=review,
+            acting_user=change.acting_user,
+            role=review.role_id,
+            team=team_id,
+            data={"cycle": review.cycle_id, "from": previous, "to": review.reviewer_id, "reason": change.reason},
+        )
+    return moved
 
 
 # --- suggestions ---------------------------------------------------------------------------

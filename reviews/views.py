@@ -33,6 +33,7 @@ from reviews.permissions import (
     can_decide_suggestions,
     can_manage_cycles,
     cycles_visible_to,
+    may_submit_review,
     reviews_visible_to,
     suggestions_visible_to,
 )
@@ -86,9 +87,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         reviews_visible_to(request.user, RoleReview.objects.select_related(*selectors.REVIEW_RELATED)), pk=pk
     )
     duties = list(Duty.objects.filter(role=review.role).order_by("position"))
-    is_reviewer = review.reviewer_id == request.user.pk or can_decide_reviews(request.user)
     may_submit = (
-        is_reviewer
+        may_submit_review(request.user, review)
         and review.cycle.state == CycleState.OPEN
         and review.state in (ReviewState.PENDING, ReviewState.SENT_BACK)
     )

@@ -28,7 +28,7 @@ from roles.textsim import features
 from roles.visibility import RoleVisibility
 from teams.models import Team, TeamDuty
 from teams.permissions import is_hr_manager, led_team_ids
-from teams.selectors import team_children_map, team_subtree_ids
+from teams.selectors import TeamTree, team_subtree_ids
 
 # On the seed organisation every pair at or above 0.6 is a role duty and the core duty it
 # serves, restating it (0.64 … 1.0 in both languages); the most similar unrelated pairs score
@@ -123,13 +123,7 @@ def _live_roles(user, scope: set[int] | None):
 def coverage_team_ids(*, user, scope: set[int] | None, problems_only: bool = False) -> list[int]:
     """The ids of the teams in scope in tree order (for paging the coverage report); with
     ``problems_only``, only teams with a gap, an unmapped duty, a role without duties or no role."""
-    children = team_children_map(include_archived=False)
-    ordered: list[int] = []
-    stack = list(reversed(children.get(None, [])))
-    while stack:
-        team_id = stack.pop()
-        ordered.append(team_id)
-        stack.extend(reversed(children.get(team_id, [])))
+    ordered = [team_id for team_id, _level in TeamTree.load(include_archived=False).walk()]
     if scope is not None:
         ordered = [t for t in ordered if t in scope]
     if not problems_only:

@@ -29,7 +29,7 @@ from roles.analysis import (
 from roles.models import Duty, Role, RoleStatus
 from teams.models import Membership, Team, TeamDuty
 from teams.permissions import is_hr_manager
-from teams.selectors import team_children_map
+from teams.selectors import TeamTree
 
 TEAMS_PER_PAGE = 25
 PAIRS_PER_PAGE = 50
@@ -128,16 +128,13 @@ def _bars(rows: list[dict], key: str, *, width: int = 260) -> None:
 def team_counts(*, user) -> list[dict]:
     """Roles, duties, people and coverage gaps per top-level team (each team's whole subtree).
     Five grouped queries whatever the number of teams."""
-    children = team_children_map(include_archived=False)
+    tree = TeamTree.load(include_archived=False)
     top_of: dict[int, int] = {}
-    for top in children.get(None, []):
-        stack = [top]
-        while stack:
-            team_id = stack.pop()
+    for top in tree.roots():
+        for team_id in tree.subtree_ids([top]):
             top_of[team_id] = top
-            stack.extend(children.get(team_id, []))
-    tops = Team.objects.in_bulk(children.get(None, []))
-    rows = {pk: {"team": tops[pk], "roles": 0, "duties": 0, "people": 0, "gaps": 0} for pk in children.get(None, [])}
+    tops = Team.objects.in_bulk(tree.roots())
+    rows = {pk: {"team": tops[pk], "roles": 0, "duties": 0, "people": 0, "gaps": 0} for pk in tree.roots()}
     live_roles = Role.objects.exclude(status=RoleStatus.RETIRED)
 
     def add(pairs, key):
@@ -162,7 +159,7 @@ def team_counts(*, user) -> list[dict]:
         TeamDuty.objects.filter(~Exists(serving)).values("team_id").annotate(n=Count("id")).values_list("team_id", "n"),
         "gaps",
     )
-    result = [rows[pk] for pk in children.get(None, []) if pk in rows]
+    result = [rows[pk] for pk in tree.roots() if pk in rows]
     for key in ("roles", "duties", "people", "gaps"):
         _bars(result, key)
     for index, row in enumerate(result):

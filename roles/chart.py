@@ -22,7 +22,7 @@ from roles.models import Role, RoleStatus
 from roles.textsim import _CJK_RE
 from roles.visibility import RoleVisibility
 from teams.models import Membership, Team, TeamDuty
-from teams.selectors import team_children_map
+from teams.selectors import TeamTree
 
 CHART_NODE_BUDGET = 60
 SVG_NODE_LIMIT = 3000
@@ -58,41 +58,29 @@ class ChartNode:
         return sum(len(r.holders) for r in self.roles)
 
 
-def _parent_map(children: dict[int | None, list[int]]) -> dict[int, int | None]:
-    return {child: parent for parent, kids in children.items() for child in kids}
-
-
-def team_path_ids(team_id: int, children: dict[int | None, list[int]]) -> list[int]:
-    """Ids from the root down to ``team_id`` (from the children map, no query)."""
-    parents = _parent_map(children)
-    path = [team_id]
-    while (parent := parents.get(path[-1])) is not None and parent not in path:
-        path.append(parent)
-    return list(reversed(path))
-
-
 def chart_tree(
     *,
     user,
     root_ids: Sequence[int] | None = None,
     budget: int = CHART_NODE_BUDGET,
     expand: Iterable[int] = (),
-    children: dict[int | None, list[int]] | None = None,
+    tree: TeamTree | None = None,
 ) -> list[ChartNode]:
     """The chart from ``root_ids`` (default: the top-level teams) down, breadth first: a
     team's children are drawn all together or not at all, until ``budget`` teams are drawn.
     Teams in ``expand`` (e.g. the path to a search hit) always have their children drawn.
     Five queries (six with the team tree) plus the visibility check."""
-    if children is None:
-        children = team_children_map(include_archived=False)
-    roots = list(children.get(None, []) if root_ids is None else root_ids)
+    if tree is None:
+        tree = TeamTree.load(include_archived=False)
+    roots = list(dict.fromkeys(tree.roots() if root_ids is None else [r for r in root_ids if r in tree]))
     expand = set(expand)
     included: dict[int, int] = dict.fromkeys(roots, 0)  # team id → depth
     frontier = list(roots)
     while frontier:
         next_frontier = []
         for team_id in frontier:
-            kids = children.get(team_id, [])
+            # A team already drawn is never drawn again, so a cycle in the data ends here.
+            kids = [kid for kid in tree.children(team_id) if kid not in included]
             if kids and (team_id in expand or len(included) + len(kids) <= budget):
                 for kid in kids:
                     included[kid] = included[team_id] + 1
@@ -101,7 +89,7 @@ def chart_tree(
 
     teams = Team.objects.in_bulk(list(included))
     nodes = {
-        pk: ChartNode(team=teams[pk], depth=depth, child_count=len(children.get(pk, [])))
+        pk: ChartNode(team=teams[pk], depth=depth, child_count=tree.child_count(pk))
         for pk, depth in included.items()
         if pk in teams
     }
@@ -128,7 +116,8 @@ def chart_tree(
         node = nodes.get(pk)
         if node is None:
             continue
-        node.children = [nodes[k] for k in children.get(pk, []) if k in nodes]
+        # Only the sub-teams drawn one level below: a node is never its own descendant.
+        node.children = [nodes[k] for k in tree.children(pk) if k in nodes and nodes[k].depth == node.depth + 1]
     return [nodes[pk] for pk in roots if pk in nodes]
 
 

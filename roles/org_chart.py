@@ -35,6 +35,7 @@ from roles.models import Duty, Role, RoleStatus
 from roles.visibility import RoleVisibility
 from teams.models import Membership, Team, TeamUserObjectPermission
 from teams.permissions import TeamPermissions
+from teams.selectors import TeamTree
 
 CSV_HEADER = ("team_path", "team_slug", "role_slug", "role_title", "duty_position", "duty_text")
 CSV_PATH_SEPARATOR = " / "
@@ -116,8 +117,7 @@ def _person(user_id: int, username: str, first_name: str, last_name: str) -> dic
 @dataclass
 class _Tree:
     teams: dict[int, dict[str, Any]]  # id → TEAM dict (children filled in later)
-    children: dict[int | None, list[int]]
-    paths: dict[int, str] = field(default_factory=dict)
+    shape: TeamTree
 
 
 def _load_teams() -> _Tree:
@@ -137,7 +137,7 @@ def _load_teams() -> _Tree:
         )
     )
     teams: dict[int, dict[str, Any]] = {}
-    children: dict[int | None, list[int]] = {}
+    links: list[tuple[int, int | None]] = []
     for team_id, parent_id, slug, name, kind, description, duty_id, duty_position, duty_text in rows:
         team = teams.get(team_id)
         if team is None:
@@ -152,22 +152,10 @@ def _load_teams() -> _Tree:
                 "roles": [],
                 "children": [],
             }
-            children.setdefault(parent_id, []).append(team_id)
+            links.append((team_id, parent_id))
         if duty_id is not None:
             team["core_duties"].append({"id": duty_id, "position": duty_position, "text": duty_text})
-    return _Tree(teams=teams, children=children)
-
-
-def _subtree(tree: _Tree, roots: list[int], depth: int | None) -> list[int]:
-    """Ids of ``roots`` and their descendants down to ``depth`` levels below them, in tree order."""
-    ordered: list[int] = []
-    stack = [(team_id, 0) for team_id in reversed(roots)]
-    while stack:
-        team_id, level = stack.pop()
-        ordered.append(team_id)
-        if depth is None or level < depth:
-            stack.extend((child, level + 1) for child in reversed(tree.children.get(team_id, ())))
-    return ordered
+    return _Tree(teams=teams, shape=TeamTree(links))
 
 
 def org_chart_build(*, stamp: OrgChartStamp, root: str | None = None, depth: int | None = None) -> list[dict[str, Any]]:
@@ -182,8 +170,9 @@ def org_chart_build(*, stamp: OrgChartStamp, root: str | None = None, depth: int
             raise Http404(_("No team with the slug %(slug)s (or it is archived).") % {"slug": root})
         top = [root_id]
     else:
-        top = list(tree.children.get(None, ()))
-    included = _subtree(tree, top, depth)
+        top = tree.shape.roots()
+    walked = tree.shape.walk(top, max_depth=depth)
+    included = [team_id for team_id, _level in walked]
     included_set = set(included)
     whole_tree = root is None and depth is None
 
@@ -198,9 +187,7 @@ def org_chart_build(*, stamp: OrgChartStamp, root: str | None = None, depth: int
     visibility = RoleVisibility(
         signed_in=True,
         all_drafts=stamp.is_hr,
-        led_team_ids=lambda: (
-            set(_subtree(tree, [i for i in stamp.led_team_ids if i in tree.teams], None)) & included_set
-        ),
+        led_team_ids=lambda: tree.shape.subtree_ids(i for i in stamp.led_team_ids if i in tree.teams) & included_set,
     )
 
     roles: dict[int, dict[str, Any]] = {}
@@ -253,9 +240,11 @@ def org_chart_build(*, stamp: OrgChartStamp, root: str | None = None, depth: int
         if role_id in roles:
             roles[role_id]["holders"].append(_person(*person))
 
-    for team_id in included:
-        team = tree.teams[team_id]
-        team["children"] = [tree.teams[c] for c in tree.children.get(team_id, ()) if c in included_set]
+    # Each team hangs under the parent the walk reached it from, once: the document is a tree
+    # even if the data were not.
+    for team_id, level in walked:
+        if level > 0:
+            tree.teams[tree.shape.parent(team_id)]["children"].append(tree.teams[team_id])
     return [tree.teams[team_id] for team_id in top]
 
 

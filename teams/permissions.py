@@ -56,6 +56,15 @@ def led_team_ids(user: AbstractBaseUser | None) -> set[int]:
     return team_subtree_ids(direct)
 
 
+def leads_any_team(user: AbstractBaseUser | None) -> bool:
+    """True when the user is an active lead of at least one team that is not archived."""
+    from teams.models import Membership
+
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    return Membership.objects.filter(user=user, is_lead=True, team__archived=False).exists()
+
+
 def user_leads_team(user: AbstractBaseUser | None, team: Team) -> bool:
     """True when the user leads this team or a team above it."""
     if not user or not user.is_authenticated or not user.is_active:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -21,13 +21,15 @@ from guardian.shortcuts import assign_perm, remove_perm
 from orgstructure.authz import history_user, require_permission
 from orgstructure.changes import change_record
 from orgstructure.validation import clean_duty_text, refuse_unknown_fields
+from teams.leadership import leadership_ended
 from teams.models import Membership, ProjectGroup, ProjectGroupMember, Team, TeamDuty
 from teams.permissions import TeamPermissions
-from teams.selectors import team_subtree_ids
+from teams.selectors import OrgProblem, TeamTree, org_structure_problems, team_subtree_ids
 
 User = get_user_model()
 
 MAX_CORE_DUTIES = 50
+PERSON_CHANGE = "auth.change_user"
 _TEAM_FIELDS = ("name", "slug", "kind", "description", "position")
 
 
@@ -42,6 +44,22 @@ def _unique_slug(model, base: str, *, fallback: str, **scope: Any) -> str:
 def _next_sibling_position(parent: Team | None) -> int:
     top = Team.objects.filter(parent=parent).aggregate(top=Max("position"))["top"]
     return 0 if top is None else top + 10
+
+
+# The key of PostgreSQL's transaction-level advisory lock on the tree (any fixed 64-bit number).
+TEAM_TREE_LOCK_KEY = int.from_bytes(b"teamtree")
+
+
+def lock_team_tree() -> None:
+    """Serialise changes to the tree's structure (moves, archiving, new sub-teams) until the
+    transaction ends. Row locks cannot do it: whether a move makes a cycle depends on the
+    parent links of teams nobody locks (the whole chain above the new parent), so two crossing
+    moves would each check the tree as it was before the other. With one lock for the
+    structure, the second move checks the tree the first one committed. SQLite serialises
+    writers on its own (a transaction that writes holds the database's write lock)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TEAM_TREE_LOCK_KEY])
 
 
 def _check_parent(team: Team, parent: Team | None) -> None:
@@ -69,6 +87,7 @@ def team_create(
     require_permission(acting_user, TeamPermissions.ADD)
     name = (name or "").strip()
     if parent is not None:
+        lock_team_tree()
         parent = Team.objects.select_for_update().get(pk=parent.pk)
     team = Team(
         name=name,
@@ -104,10 +123,13 @@ def team_move(*, team: Team, new_parent: Team | None, acting_user, position: int
     """Put a team (with its subtree) under another parent, or at the top. A move under the
     team itself or one of its descendants would make a cycle and is refused."""
     require_permission(acting_user, TeamPermissions.CHANGE, team)
-    # Lock every team row we reason about, in id order, so that two crossing moves cannot
-    # together build a cycle that neither would build alone.
+    # The structure lock first, then the rows, then the check on fresh data: two crossing moves
+    # cannot together build a cycle that neither would build alone.
+    lock_team_tree()
     ids = sorted({team.pk} | ({new_parent.pk} if new_parent else set()))
-    locked = {t.pk: t for t in Team.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    # NO KEY: rows that merely point at these teams (change events, reviews' handlers) may still
+    # be written meanwhile; that is what would otherwise deadlock with a review transition.
+    locked = {t.pk: t for t in Team.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")}
     team = locked[team.pk]
     if new_parent is not None and new_parent.pk not in locked:
         raise ValidationError({"parent": _("That team no longer exists.")}, code="invalid")
@@ -120,9 +142,17 @@ def team_move(*, team: Team, new_parent: Team | None, acting_user, position: int
     elif position is not None:
         team.position = position
     old_parent_id = team.parent_id
+    leads_above = set(
+        Membership.objects.filter(is_lead=True, team_id__in=TeamTree.load().ancestors(team.pk)).values_list(
+            "user_id", flat=True
+        )
+    )
     team.parent = new_parent
     team.full_clean()
     history_user(team, acting_user).save()
+    if leads_above and old_parent_id != team.parent_id:
+        # Who led above the team before may not lead above it any more.
+        leadership_ended(user_ids=leads_above, team_ids=[team.pk], reason="team.moved", acting_user=acting_user)
     change_record(
         action="team.moved",
         obj=team,
@@ -137,6 +167,7 @@ def team_move(*, team: Team, new_parent: Team | None, acting_user, position: int
 def team_archive(*, team: Team, acting_user) -> Team:
     """Archive instead of delete: the team leaves the org chart, its history stays."""
     require_permission(acting_user, TeamPermissions.CHANGE, team)
+    lock_team_tree()  # no sub-team may arrive under it while we look
     team = Team.objects.select_for_update().get(pk=team.pk)
     if team.archived:
         return team
@@ -153,6 +184,7 @@ def team_archive(*, team: Team, acting_user) -> Team:
 @transaction.atomic
 def team_unarchive(*, team: Team, acting_user) -> Team:
     require_permission(acting_user, TeamPermissions.CHANGE, team)
+    lock_team_tree()
     team = Team.objects.select_for_update().get(pk=team.pk)
     if team.parent_id and Team.objects.filter(pk=team.parent_id, archived=True).exists():
         raise ValidationError(_("Restore the parent team first."), code="archived_parent")
@@ -308,7 +340,9 @@ def membership_update(*, membership: Membership, acting_user, role=..., is_lead:
     """Change the role a member holds and/or their lead flag (granting or revoking the
     lead's object permission on the team)."""
     require_permission(acting_user, TeamPermissions.CHANGE_MEMBERSHIP, membership.team)
-    membership = Membership.objects.select_for_update().select_related("team", "user").get(pk=membership.pk)
+    # Only the membership row: locking the joined team and person too would block every writer
+    # that records a change about them (and deadlock with the handlers of leadership_ended).
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("team", "user").get(pk=membership.pk)
     update_fields = ["updated_at"]
     if role is not ...:
         _check_role_in_team(role, membership.team)
@@ -324,6 +358,12 @@ def membership_update(*, membership: Membership, acting_user, role=..., is_lead:
         _grant_lead(membership.user, membership.team)
     elif was_lead and not membership.is_lead:
         _revoke_lead(membership.user, membership.team)
+        leadership_ended(
+            user_ids=[membership.user_id],
+            team_ids=[membership.team_id],
+            reason="membership.lead_removed",
+            acting_user=acting_user,
+        )
     change_record(
         action="membership.updated",
         obj=membership,
@@ -342,9 +382,24 @@ def membership_set_lead(*, membership: Membership, is_lead: bool, acting_user) -
 @transaction.atomic
 def membership_remove(*, membership: Membership, acting_user) -> None:
     require_permission(acting_user, TeamPermissions.DELETE_MEMBERSHIP, membership.team)
-    membership = Membership.objects.select_for_update().select_related("team", "user").get(pk=membership.pk)
-    if membership.is_lead:
+    # Only the membership row: locking the joined team and person too would block every writer
+    # that records a change about them (and deadlock with the handlers of leadership_ended).
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("team", "user").get(pk=membership.pk)
+    was_lead = membership.is_lead
+    if was_lead:
         _revoke_lead(membership.user, membership.team)
+    membership_id = membership.pk
+    history_user(membership, acting_user).delete()
+    membership.pk = membership_id  # delete() clears it; the change event names the membership
+    if was_lead:
+        # Before the change event: handlers lock review rows, and every writer takes the change
+        # feed's lock last, so the order of locks is the same everywhere.
+        leadership_ended(
+            user_ids=[membership.user_id],
+            team_ids=[membership.team_id],
+            reason="membership.removed",
+            acting_user=acting_user,
+        )
     change_record(
         action="membership.removed",
         obj=membership,
@@ -352,7 +407,63 @@ def membership_remove(*, membership: Membership, acting_user) -> None:
         acting_user=acting_user,
         data={"user": membership.user_id},
     )
-    history_user(membership, acting_user).delete()
+
+
+@transaction.atomic
+def person_set_active(*, user, is_active: bool, acting_user):
+    """Deactivate a person (people are never deleted: their changes stay signed) or bring them
+    back. A deactivated person leads nothing any more: work assigned to them as a lead moves on,
+    in this transaction."""
+    require_permission(acting_user, PERSON_CHANGE)
+    user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
+    if user.is_active == is_active:
+        return user
+    if not is_active and acting_user is not None and user.pk == acting_user.pk:
+        raise ValidationError({"is_active": _("You cannot deactivate your own account.")}, code="invalid")
+    user.is_active = is_active
+    user.save(update_fields=["is_active"])
+    if not is_active:
+        leadership_ended(user_ids=[user.pk], reason="person.deactivated", acting_user=acting_user)
+    change_record(
+        action="person.deactivated" if not is_active else "person.reactivated",
+        obj=user,
+        acting_user=acting_user,
+        data={"user": user.pk},
+    )
+    return user
+
+
+@transaction.atomic
+def org_structure_repair(*, acting_user) -> list[OrgProblem]:
+    """Repair what ``org_structure_problems`` finds, in one transaction, through the same
+    services (and change events) as a person would: a cycle is broken by moving one of its
+    teams (the most recently changed, then the lowest id) to the top; an active team under an
+    archived one moves to the top; a lead gets the lead permission back; a lead permission
+    without a lead membership is revoked. Returns the problems it repaired."""
+    require_permission(acting_user, TeamPermissions.CHANGE)
+    lock_team_tree()
+    problems = org_structure_problems()
+    for problem in problems:
+        if problem.kind in ("cycle", "under_archived"):
+            team = Team.objects.get(pk=problem.team_id)
+            if problem.kind == "cycle":
+                tree = TeamTree.load()
+                on_cycle = Team.objects.filter(pk__in=[*tree.ancestors(team.pk), team.pk])
+                team = on_cycle.filter(parent__isnull=False).order_by("-updated_at", "pk").first() or team
+            team_move(team=team, new_parent=None, acting_user=acting_user)
+            continue
+        user = User.objects.get(pk=problem.user_id)
+        team = Team.objects.get(pk=problem.team_id)
+        if problem.kind == "lead_without_permission":
+            _grant_lead(user, team)
+            action = "membership.lead_permission_granted"
+        else:
+            _revoke_lead(user, team)
+            action = "membership.lead_permission_revoked"
+        change_record(
+            action=action, obj=team, team=team, acting_user=acting_user, data={"user": user.pk, "repair": True}
+        )
+    return problems
 
 
 _GROUP_FIELDS = ("name", "slug", "purpose", "owner", "starts_on", "ends_on")

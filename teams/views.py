@@ -15,7 +15,7 @@ from roles.models import Role, RoleStatus
 from roles.permissions import roles_visible_to
 from teams.models import Membership, ProjectGroupMember, Team
 from teams.permissions import is_hr_manager
-from teams.selectors import team_children_map
+from teams.selectors import TeamTree
 
 
 def _visible_team(request: HttpRequest, slug: str) -> Team:
@@ -32,7 +32,11 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A team: where it sits, its core duties, sub-teams, roles (with holders), members and the
     project groups its people belong to. A fixed number of queries."""
     team = _visible_team(request, slug)
-    ancestors = list(Team.objects.ancestors(team))
+    # The tree walk, not a recursive query: it answers even if the data held a cycle.
+    ancestors = []
+    if team.parent_id is not None:
+        tree = TeamTree.load(fields=("slug", "name"))
+        ancestors = [tree.values(pk) for pk in tree.ancestors(team.pk)]
     children = list(Team.objects.filter(parent=team, archived=False).order_by("position", "name"))
     core_duties = list(team.core_duties.order_by("position"))
     roles = list(
@@ -78,10 +82,8 @@ def team_subtree(request: HttpRequest, slug: str) -> HttpResponse:
     """The chart below one team, as an HTML fragment the chart's script inserts when a
     collapsed sub-tree is opened (without JS, the link goes to the chart rooted there)."""
     team = _visible_team(request, slug)
-    children = team_children_map(include_archived=False)
-    nodes = chart_tree(
-        user=request.user, root_ids=children.get(team.pk, []), budget=CHART_NODE_BUDGET, children=children
-    )
+    tree = TeamTree.load(include_archived=False)
+    nodes = chart_tree(user=request.user, root_ids=tree.children(team.pk), budget=CHART_NODE_BUDGET, tree=tree)
     return render(request, "teams/chart_subtree.html", {"nodes": nodes, "parent": team})
 
 
@@ -89,7 +91,7 @@ def team_subtree(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def chart_svg_download(request: HttpRequest) -> HttpResponse:
     """The chart (or ``?root=<slug>``'s sub-tree) as an SVG file, drawn on the server."""
-    children = team_children_map(include_archived=False)
+    tree = TeamTree.load(include_archived=False)
     root = None
     if slug := request.GET.get("root"):
         root = _visible_team(request, slug)
@@ -97,7 +99,7 @@ def chart_svg_download(request: HttpRequest) -> HttpResponse:
         user=request.user,
         root_ids=[root.pk] if root else None,
         budget=SVG_NODE_LIMIT,
-        children=children,
+        tree=tree,
     )
     title = root.name if root else _("Organisation")
     response = HttpResponse(chart_svg(nodes, title=title), content_type="image/svg+xml; charset=utf-8")

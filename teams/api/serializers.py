@@ -23,6 +23,7 @@ from roles.models import Role
 from roles.visibility import RoleVisibility
 from teams.models import Membership, ProjectGroup, ProjectGroupMember, Team, TeamDuty
 from teams.permissions import is_hr_manager
+from teams.selectors import TeamTree
 from teams.services import MAX_CORE_DUTIES
 
 User = get_user_model()
@@ -91,28 +92,16 @@ def role_ref(role: Role | None, context: dict[str, Any]) -> dict[str, Any] | Non
 
 
 class TeamTreeIndex:
-    """id → (parent id, slug) of every team, from one query, for depth and path."""
+    """Slug, depth and path of every team, from one query (through ``TeamTree``)."""
 
     def __init__(self):
-        self._rows = {
-            pk: (parent_id, slug) for pk, parent_id, slug in Team.objects.values_list("id", "parent_id", "slug")
-        }
+        self._tree = TeamTree.load(fields=("slug",))
 
     def slug(self, team_id: int | None) -> str | None:
-        row = self._rows.get(team_id)
-        return row[1] if row else None
+        return self._tree.values(team_id).get("slug") if team_id is not None else None
 
     def ancestor_slugs(self, team: Team) -> list[str]:
-        slugs: list[str] = []
-        seen = {team.pk}
-        parent_id = team.parent_id
-        while parent_id is not None and parent_id not in seen and parent_id in self._rows:
-            seen.add(parent_id)
-            next_parent, slug = self._rows[parent_id]
-            slugs.append(slug)
-            parent_id = next_parent
-        slugs.reverse()
-        return slugs
+        return [self._tree.values(pk)["slug"] for pk in self._tree.ancestors(team.pk)]
 
 
 def tree_index_from(context: dict[str, Any]) -> TeamTreeIndex:

@@ -115,3 +115,40 @@ def test_approving_a_review_while_the_cycle_is_force_closed(org):
             assert review.state == ReviewState.NOT_REVIEWED and after == before
             assert review.applied_revision is None
     assert applied + refused == REPETITIONS
+
+
+def test_a_lead_removed_while_submitting_either_submits_first_or_is_refused(org):
+    """Removing a lead and that lead's submit at once: either the submit came first (the review
+    is submitted by someone who led then, and stays for HR), or the review moved on first and
+    the submit is refused. Never a deadlock, never a submitted review by someone who had lost it."""
+    from django.core.exceptions import PermissionDenied
+
+    from teams.models import Membership
+    from teams.services import membership_add, membership_remove
+
+    outcomes = {"submitted first": 0, "moved first": 0}
+    for i in range(REPETITIONS):
+        cycle = services.review_cycle_create(
+            name=f"Q{i}", starts_on=dt.date(2026, 1, 1), due_on=dt.date(2026, 1, 31), acting_user=org.hr
+        )
+        cycle = services.review_cycle_open(cycle=cycle, acting_user=org.hr)
+        review = RoleReview.objects.get(cycle=cycle, role=org.pm)
+        assert review.reviewer == org.lead
+        membership = Membership.objects.get(user=org.lead, team=org.product)
+        results = race(
+            lambda r=review: services.role_review_submit(review=r, outcome="keep", acting_user=org.lead),
+            lambda m=membership: membership_remove(membership=m, acting_user=org.hr),
+        )
+        submit, remove = results
+        assert remove[0] == "ok", results
+        review.refresh_from_db()
+        if submit[0] == "ok":
+            assert review.state == ReviewState.SUBMITTED and review.reviewer == org.lead
+            outcomes["submitted first"] += 1
+        else:
+            assert isinstance(submit[1], PermissionDenied), submit
+            assert review.state == ReviewState.PENDING and review.reviewer == org.boss
+            outcomes["moved first"] += 1
+        services.review_cycle_cancel(cycle=cycle, acting_user=org.hr)
+        membership_add(user=org.lead, team=org.product, is_lead=True, acting_user=org.hr)
+    assert sum(outcomes.values()) == REPETITIONS

@@ -117,3 +117,34 @@ def test_two_schedule_runs_at_once_open_each_cycle_once(db):
         assert schedule.next_run_on == dt.date(2026, 7, 1)
     assert ChangeEvent.objects.filter(action="review_cycle.opened").count() == REPETITIONS
     record("concurrent repetitions", REPETITIONS)
+
+
+def test_two_crossing_team_moves_never_make_a_cycle(db):
+    """A under B's child and B under A's child, at once: one move wins, the other is refused
+    as a cycle (it sees the winner's move), and the tree stays a tree."""
+    from django.core.exceptions import ValidationError
+
+    from teams.models import Team
+    from teams.selectors import TeamTree
+    from teams.services import team_move
+
+    hr = hr_manager()
+    a, b = TeamFactory(slug="a"), TeamFactory(slug="b")
+    a_child, b_child = TeamFactory(slug="a-child", parent=a), TeamFactory(slug="b-child", parent=b)
+    outcomes = {"a_moved": 0, "b_moved": 0}
+    for _i in range(REPETITIONS):
+        Team.objects.filter(pk__in=[a.pk, b.pk]).update(parent=None)
+        results = race(
+            lambda: team_move(team=a, new_parent=b_child, acting_user=hr),
+            lambda: team_move(team=b, new_parent=a_child, acting_user=hr),
+        )
+        kinds = sorted(kind for kind, _value in results)
+        assert kinds == ["error", "ok"], results
+        error = next(value for kind, value in results if kind == "error")
+        assert isinstance(error, ValidationError) and "sub-teams" in error.message_dict["parent"][0], error
+        assert TeamTree.load().cycles() == []
+        parents = dict(Team.objects.filter(pk__in=[a.pk, b.pk]).values_list("pk", "parent_id"))
+        assert (parents[a.pk], parents[b.pk]) in ((b_child.pk, None), (None, a_child.pk)), parents
+        outcomes["a_moved" if parents[a.pk] else "b_moved"] += 1
+    assert sum(outcomes.values()) == REPETITIONS
+    record("concurrent repetitions", REPETITIONS)

@@ -1,0 +1,230 @@
+"""Review assignments follow the people who lead: when someone stops leading (membership
+removed, lead flag off, person deactivated, team moved away from under them), their pending
+and sent-back reviews move to the current lead of the team or the nearest team above, or
+become unassigned for HR, in the same transaction; only the current reviewer submits."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from orgstructure.models import ChangeEvent
+from reviews import services
+from reviews.models import ReviewState, RoleReview
+from teams.models import Membership
+from teams.services import membership_add, membership_remove, membership_update, person_set_active, team_move
+from tests.factories import UserFactory
+
+
+def review_of(cycle, role):
+    return RoleReview.objects.get(cycle=cycle, role=role)
+
+
+def lead_membership(user, team):
+    return Membership.objects.get(user=user, team=team)
+
+
+def reassignments(review):
+    return list(
+        ChangeEvent.objects.filter(action="role_review.reassigned", object_id=review.pk)
+        .order_by("pk")
+        .values_list("data", flat=True)
+    )
+
+
+def test_removing_a_leads_membership_moves_their_reviews_to_the_lead_above(cycle, org):
+    review = review_of(cycle, org.pm)
+    assert review.reviewer == org.lead
+
+    membership_remove(membership=lead_membership(org.lead, org.product), acting_user=org.hr)
+
+    review.refresh_from_db()
+    assert review.reviewer == org.boss and review.state == ReviewState.PENDING
+    (event,) = reassignments(review)
+    assert event["from"] == org.lead.pk and event["to"] == org.boss.pk and event["reason"] == "membership.removed"
+    with pytest.raises(PermissionDenied):
+        services.role_review_submit(review=review, outcome="keep", acting_user=org.lead)
+    review.refresh_from_db()
+    assert review.state == ReviewState.PENDING
+    services.role_review_submit(review=review, outcome="keep", acting_user=org.boss)
+
+
+def test_turning_the_lead_flag_off_moves_pending_and_sent_back_reviews(cycle, org):
+    review = review_of(cycle, org.pm)
+    services.role_review_submit(review=review, outcome="keep", acting_user=org.lead)
+    services.role_review_send_back(review=review, note="Look again", acting_user=org.hr)
+
+    membership_update(membership=lead_membership(org.lead, org.product), is_lead=False, acting_user=org.hr)
+
+    review.refresh_from_db()
+    assert review.reviewer == org.boss and review.state == ReviewState.SENT_BACK
+    assert reassignments(review)[0]["reason"] == "membership.lead_removed"
+
+
+def test_a_submitted_review_stays_for_hr_to_decide(cycle, org):
+    review = review_of(cycle, org.pm)
+    services.role_review_submit(review=review, outcome="keep", acting_user=org.lead)
+    membership_remove(membership=lead_membership(org.lead, org.product), acting_user=org.hr)
+    review.refresh_from_db()
+    assert review.reviewer == org.lead and review.state == ReviewState.SUBMITTED
+    assert reassignments(review) == []
+
+
+def test_a_co_lead_of_the_same_team_takes_the_review_before_the_lead_above(cycle, org):
+    co = UserFactory(username="co-lead")
+    membership_add(user=co, team=org.product, is_lead=True, acting_user=org.hr)
+    membership_remove(membership=lead_membership(org.lead, org.product), acting_user=org.hr)
+    assert review_of(cycle, org.pm).reviewer == co
+
+
+def test_a_lead_who_still_leads_above_keeps_the_review(cycle, org):
+    membership_add(user=org.boss, team=org.product, is_lead=True, acting_user=org.hr)
+    review = review_of(cycle, org.dev)  # Technology has no lead: the company lead reviews it
+    assert review.reviewer == org.boss
+    membership_update(membership=lead_membership(org.boss, org.product), is_lead=False, acting_user=org.hr)
+    assert review_of(cycle, org.dev).reviewer == org.boss
+    assert reassignments(review) == []
+
+
+def test_deactivating_a_person_moves_their_reviews_or_leaves_them_unassigned(cycle, org):
+    person_set_active(user=org.boss, is_active=False, acting_user=org.hr)
+    dev = review_of(cycle, org.dev)
+    assert dev.reviewer is None  # no lead above Technology any more: HR sees it unassigned
+    assert reassignments(dev)[0]["reason"] == "person.deactivated"
+    assert ChangeEvent.objects.filter(action="person.deactivated", object_id=org.boss.pk).exists()
+    assert review_of(cycle, org.pm).reviewer == org.lead  # untouched
+
+    person_set_active(user=org.lead, is_active=False, acting_user=org.hr)
+    assert review_of(cycle, org.pm).reviewer is None
+
+
+def test_only_hr_deactivates_people(cycle, org):
+    with pytest.raises(PermissionDenied):
+        person_set_active(user=org.boss, is_active=False, acting_user=org.lead)
+    org.boss.refresh_from_db()
+    assert org.boss.is_active and review_of(cycle, org.dev).reviewer == org.boss
+
+
+def test_moving_a_team_away_from_its_lead_above_moves_the_review(cycle, org):
+    assert review_of(cycle, org.dev).reviewer == org.boss
+    team_move(team=org.tech, new_parent=org.lonely, acting_user=org.hr)
+    review = review_of(cycle, org.dev)
+    assert review.reviewer is None  # no lead above Technology any more: HR sees it unassigned
+    assert reassignments(review)[0]["reason"] == "team.moved"
+
+    membership_add(user=org.member, team=org.lonely, is_lead=True, acting_user=org.hr)
+    team_move(team=org.product, new_parent=org.lonely, acting_user=org.hr)
+    assert review_of(cycle, org.pm).reviewer == org.lead  # the product lead leads the team itself
+
+
+def test_a_team_moved_under_another_lead_goes_to_that_lead(cycle, org):
+    membership_add(user=org.member, team=org.lonely, is_lead=True, acting_user=org.hr)
+    team_move(team=org.tech, new_parent=org.lonely, acting_user=org.hr)
+    assert review_of(cycle, org.dev).reviewer == org.member
+
+
+def test_moving_a_team_within_its_leads_subtree_keeps_the_review(cycle, org):
+    team_move(team=org.tech, new_parent=org.product, acting_user=org.hr)  # still below the company
+    membership_add(user=org.member, team=org.product, is_lead=False, acting_user=org.hr)
+    review = review_of(cycle, org.pm)
+    team_move(team=org.product, new_parent=org.company, position=99, acting_user=org.hr)
+    assert review_of(cycle, org.pm).reviewer == org.lead and reassignments(review) == []
+
+
+def test_reviews_of_closed_cycles_are_history_and_stay(cycle, org):
+    services.review_cycle_close(cycle=cycle, acting_user=org.hr, force=True)
+    membership_remove(membership=lead_membership(org.lead, org.product), acting_user=org.hr)
+    assert review_of(cycle, org.pm).reviewer == org.lead
+
+
+def test_submit_rechecks_that_the_reviewer_still_leads(cycle, org):
+    review = review_of(cycle, org.pm)
+    Membership.objects.filter(user=org.lead).update(is_lead=False)  # behind the services' back
+    with pytest.raises(PermissionDenied):
+        services.role_review_submit(review=review, outcome="keep", acting_user=org.lead)
+    review.refresh_from_db()
+    assert review.state == ReviewState.PENDING
+
+
+def test_hr_gives_a_review_only_to_someone_who_leads(cycle, org):
+    review = review_of(cycle, org.solo)
+    with pytest.raises(ValidationError):
+        services.role_review_assign(review=review, reviewer=org.member, acting_user=org.hr)
+    assert review_of(cycle, org.solo).reviewer is None
+
+
+def test_a_review_given_by_hr_follows_its_reviewer_when_they_stop_leading(cycle, org):
+    review = review_of(cycle, org.solo)
+    services.role_review_assign(review=review, reviewer=org.boss, acting_user=org.hr)
+    membership_remove(membership=lead_membership(org.boss, org.company), acting_user=org.hr)
+    assert review_of(cycle, org.solo).reviewer is None  # the boss leads nothing any more
+
+
+def test_the_former_lead_can_no_longer_open_or_submit_the_review(client, cycle, org):
+    review = review_of(cycle, org.pm)
+    api = APIClient()
+    api.force_authenticate(org.lead)
+    client.force_login(org.lead)
+    assert client.get(reverse("reviews:review", args=[review.pk])).status_code == 200
+    assert api.get(f"/api/v1/role-reviews/{review.pk}/").status_code == 200
+
+    membership_remove(membership=lead_membership(org.lead, org.product), acting_user=org.hr)
+
+    assert client.get(reverse("reviews:review", args=[review.pk])).status_code == 404
+    assert client.post(reverse("reviews:review", args=[review.pk]), {"action": "submit"}).status_code == 404
+    assert "PM" not in client.get(reverse("reviews:my_reviews")).content.decode()
+    assert api.get(f"/api/v1/role-reviews/{review.pk}/").status_code == 404
+    response = api.post(f"/api/v1/role-reviews/{review.pk}/submit/", {"outcome": "keep"}, format="json")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    review.refresh_from_db()
+    assert review.state == ReviewState.PENDING and review.reviewer == org.boss
+
+
+def test_hr_dashboard_lists_the_reviews_left_without_reviewer(client, cycle, org):
+    person_set_active(user=org.boss, is_active=False, acting_user=org.hr)
+    client.force_login(org.hr)
+    page = client.get(reverse("reviews:cycle", args=[cycle.pk])).content.decode()
+    unassigned = page.split("Roles without a reviewer", 1)[1].split("<h2", 1)[0]
+    assert "Developer" in unassigned and "Solo" in unassigned and "PM" not in unassigned
+
+
+def test_membership_admin_delete_and_person_admin_deactivate_move_reviews(client, cycle, org):
+    hr_admin = org.hr
+    hr_admin.is_staff = True
+    hr_admin.save()
+    hr_admin.user_permissions.add(*Permission.objects.filter(codename__in=["change_user", "view_user"]))
+    client.force_login(hr_admin)
+    membership = lead_membership(org.lead, org.product)
+    response = client.post(reverse("admin:teams_membership_delete", args=[membership.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert review_of(cycle, org.pm).reviewer == org.boss
+
+    change = client.get(reverse("admin:auth_user_change", args=[org.boss.pk]))
+    assert change.status_code == 200
+    form = change.context["adminform"].form
+    data = {
+        k: v
+        for k, v in form.initial.items()
+        if v is not None and k not in ("password", "groups", "user_permissions", "last_login", "date_joined")
+    }
+    data.update({"username": org.boss.username, "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"})
+    data.pop("is_active", None)  # an unticked box: deactivate
+    response = client.post(reverse("admin:auth_user_change", args=[org.boss.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    org.boss.refresh_from_db()
+    assert not org.boss.is_active
+    assert review_of(cycle, org.pm).reviewer is None and review_of(cycle, org.dev).reviewer is None
+
+
+def test_the_person_admin_shows_a_refusal_instead_of_failing(client, org):
+    client.force_login(org.hr)
+    url = reverse("admin:auth_user_change", args=[org.hr.pk])
+    form = client.get(url).context["adminform"].form
+    skip = ("password", "groups", "user_permissions", "last_login", "date_joined", "is_active")
+    data = {k: v for k, v in form.initial.items() if v is not None and k not in skip}
+    data.update({"date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"})
+    response = client.post(url, data)
+    assert response.status_code == 200 and "cannot deactivate your own account" in response.content.decode()
+    org.hr.refresh_from_db()
+    assert org.hr.is_active
