@@ -50,6 +50,7 @@ from roles.services import duty_list_normalise, role_duties_replace
 from teams.leadership import LeadershipEnded
 from teams.models import Membership, Team
 from teams.selectors import TeamTree, team_subtree_ids
+from teams.services import lock_team_tree
 
 RATIONALE_MAX_LENGTH = 5000
 NOTE_MAX_LENGTH = 5000
@@ -294,6 +295,7 @@ def review_cycle_open(*, cycle: ReviewCycle, acting_user) -> ReviewCycle:
     the nearest team above; roles with no lead anywhere get a review without reviewer, which
     the dashboard lists for HR. Open suggestions on those roles join the cycle."""
     require_permission(acting_user, ReviewPermissions.MANAGE_CYCLE)
+    lock_team_tree()  # the leads it assigns stay leads until it commits (see lock_team_tree)
     cycle = _lock_cycle(cycle.pk)
     if cycle.state != CycleState.DRAFT:
         raise ConflictError(
@@ -558,6 +560,7 @@ def role_review_send_back(*, review: RoleReview, note: str, acting_user) -> Role
 def role_review_assign(*, review: RoleReview, reviewer, acting_user) -> RoleReview:
     """HR gives an undecided review (typically one without a lead) to someone."""
     require_permission(acting_user, ReviewPermissions.DECIDE_REVIEW)
+    lock_team_tree()  # the reviewer stays a lead until this commits (see lock_team_tree)
     cycle, review = _lock_review_in_open_cycle(review)
     if review.state not in (ReviewState.PENDING, ReviewState.SENT_BACK):
         raise ConflictError(_("Only a pending or sent-back review can be given to another reviewer."))

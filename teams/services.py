@@ -51,8 +51,15 @@ TEAM_TREE_LOCK_KEY = int.from_bytes(b"teamtree")
 
 
 def lock_team_tree() -> None:
-    """Serialise changes to the tree's structure (moves, archiving, new sub-teams) until the
-    transaction ends. Row locks cannot do it: whether a move makes a cycle depends on the
+    """Serialise changes to the tree's structure (moves, archiving, new sub-teams) and to who
+    leads where (lead memberships added, changed or removed, people deactivated, reviews given
+    to a lead, a cycle assigning its reviews) until the transaction ends. Take it FIRST, before
+    any row lock. Leadership needs it as much as the tree: two co-leads removed at once would
+    each give the review to the other (each sees the other still leading), HR could give a
+    review to a lead whose removal has not committed yet, and a cycle opening could assign a
+    lead who is being removed; with one lock, the second change decides on the first's result.
+
+    Row locks cannot do it for the tree either: whether a move makes a cycle depends on the
     parent links of teams nobody locks (the whole chain above the new parent), so two crossing
     moves would each check the tree as it was before the other. With one lock for the
     structure, the second move checks the tree the first one committed. SQLite serialises
@@ -313,6 +320,8 @@ def _check_role_in_team(role, team: Team) -> None:
 @transaction.atomic
 def membership_add(*, user, team: Team, acting_user, role=None, is_lead: bool = False) -> Membership:
     require_permission(acting_user, TeamPermissions.ADD_MEMBERSHIP, team)
+    if is_lead:
+        lock_team_tree()
     team = Team.objects.select_for_update().get(pk=team.pk)
     if team.archived:
         raise ValidationError({"team": _("People cannot join an archived team.")}, code="archived")
@@ -340,6 +349,7 @@ def membership_update(*, membership: Membership, acting_user, role=..., is_lead:
     """Change the role a member holds and/or their lead flag (granting or revoking the
     lead's object permission on the team)."""
     require_permission(acting_user, TeamPermissions.CHANGE_MEMBERSHIP, membership.team)
+    lock_team_tree()  # who leads may change: see lock_team_tree
     # Only the membership row: locking the joined team and person too would block every writer
     # that records a change about them (and deadlock with the handlers of leadership_ended).
     membership = Membership.objects.select_for_update(of=("self",)).select_related("team", "user").get(pk=membership.pk)
@@ -382,6 +392,7 @@ def membership_set_lead(*, membership: Membership, is_lead: bool, acting_user) -
 @transaction.atomic
 def membership_remove(*, membership: Membership, acting_user) -> None:
     require_permission(acting_user, TeamPermissions.DELETE_MEMBERSHIP, membership.team)
+    lock_team_tree()  # who leads may change: see lock_team_tree
     # Only the membership row: locking the joined team and person too would block every writer
     # that records a change about them (and deadlock with the handlers of leadership_ended).
     membership = Membership.objects.select_for_update(of=("self",)).select_related("team", "user").get(pk=membership.pk)
@@ -415,6 +426,7 @@ def person_set_active(*, user, is_active: bool, acting_user):
     back. A deactivated person leads nothing any more: work assigned to them as a lead moves on,
     in this transaction."""
     require_permission(acting_user, PERSON_CHANGE)
+    lock_team_tree()  # who leads may change: see lock_team_tree
     user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
     if user.is_active == is_active:
         return user

@@ -188,8 +188,8 @@ def test_two_co_leads_removed_at_once_never_leave_a_review_with_either(org, cycl
         second = membership_add(user=co, team=org.product, is_lead=True, acting_user=org.hr)
         RoleReview.objects.filter(pk=review.pk).update(reviewer=co)
         results = race(
-            lambda: membership_remove(membership=first, acting_user=org.hr),
-            lambda: membership_remove(membership=second, acting_user=org.hr),
+            lambda m=first: membership_remove(membership=m, acting_user=org.hr),
+            lambda m=second: membership_remove(membership=m, acting_user=org.hr),
         )
         assert [kind for kind, _v in results] == ["ok", "ok"], results
         assert _assigned_to_leads(cycle) == []
@@ -210,7 +210,7 @@ def test_hr_giving_a_review_to_a_lead_being_removed_never_leaves_it_with_them(or
         RoleReview.objects.filter(pk=review.pk).update(reviewer=org.boss)
         results = race(
             lambda: services.role_review_assign(review=review, reviewer=org.lead, acting_user=org.hr),
-            lambda: membership_remove(membership=membership, acting_user=org.hr),
+            lambda m=membership: membership_remove(membership=m, acting_user=org.hr),
         )
         assert results[1][0] == "ok", results
         assert results[0][0] == "ok" or isinstance(results[0][1], ValidationError), results
