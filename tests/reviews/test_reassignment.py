@@ -228,3 +228,65 @@ def test_the_person_admin_shows_a_refusal_instead_of_failing(client, org):
     assert response.status_code == 200 and "cannot deactivate your own account" in response.content.decode()
     org.hr.refresh_from_db()
     assert org.hr.is_active
+
+
+def test_sending_back_a_review_whose_author_no_longer_leads_gives_it_to_the_current_lead(cycle, org):
+    """Submitted while they led, so it stays for HR; but sent back, it needs work from someone
+    who leads now, not from the former lead (who, leading another team, could submit again)."""
+    membership_add(user=org.lead, team=org.lonely, is_lead=True, acting_user=org.hr)  # leads elsewhere
+    review = review_of(cycle, org.pm)
+    services.role_review_submit(review=review, outcome="keep", acting_user=org.lead)
+    membership_remove(membership=lead_membership(org.lead, org.product), acting_user=org.hr)
+    assert review_of(cycle, org.pm).reviewer == org.lead  # submitted: stays for HR
+
+    services.role_review_send_back(review=review, note="Look again", acting_user=org.hr)
+
+    review.refresh_from_db()
+    assert review.state == ReviewState.SENT_BACK and review.reviewer == org.boss
+    assert reassignments(review)[-1]["reason"] == "role_review.sent_back"
+    with pytest.raises(PermissionDenied):
+        services.role_review_submit(review=review, outcome="keep", acting_user=org.lead)
+    services.role_review_submit(review=review, outcome="keep", acting_user=org.boss)
+
+
+def test_sending_back_keeps_a_reviewer_hr_chose_who_still_leads(cycle, org):
+    review = review_of(cycle, org.solo)
+    services.role_review_assign(review=review, reviewer=org.lead, acting_user=org.hr)
+    services.role_review_submit(review=review, outcome="keep", acting_user=org.lead)
+    services.role_review_send_back(review=review, note="Look again", acting_user=org.hr)
+    assert review_of(cycle, org.solo).reviewer == org.lead
+
+
+def test_a_new_lead_takes_the_reviews_left_without_reviewer_in_their_subtree(cycle, org):
+    review = review_of(cycle, org.solo)
+    assert review.reviewer is None
+    newcomer = UserFactory(username="newcomer")
+    membership_add(user=newcomer, team=org.lonely, is_lead=True, acting_user=org.hr)
+    assert review_of(cycle, org.solo).reviewer == newcomer
+    assert reassignments(review)[-1]["reason"] == "membership.lead_added"
+
+
+def test_the_lead_flag_turned_on_or_a_person_reactivated_takes_unassigned_reviews(cycle, org):
+    assert review_of(cycle, org.solo).reviewer is None
+    member = UserFactory(username="member-lonely")
+    membership = membership_add(user=member, team=org.lonely, acting_user=org.hr)
+    assert review_of(cycle, org.solo).reviewer is None
+    membership_update(membership=membership, is_lead=True, acting_user=org.hr)
+    assert review_of(cycle, org.solo).reviewer == member
+
+    person_set_active(user=member, is_active=False, acting_user=org.hr)
+    assert review_of(cycle, org.solo).reviewer is None
+    person_set_active(user=member, is_active=True, acting_user=org.hr)
+    assert review_of(cycle, org.solo).reviewer == member
+
+
+def test_a_team_without_lead_moved_under_a_lead_gives_them_its_unassigned_reviews(cycle, org):
+    assert review_of(cycle, org.solo).reviewer is None
+    team_move(team=org.lonely, new_parent=org.company, acting_user=org.hr)
+    assert review_of(cycle, org.solo).reviewer == org.boss
+
+
+def test_a_new_lead_does_not_take_reviews_someone_else_is_working_on(cycle, org):
+    co = UserFactory(username="co-lead")
+    membership_add(user=co, team=org.product, is_lead=True, acting_user=org.hr)
+    assert review_of(cycle, org.pm).reviewer == org.lead
