@@ -21,7 +21,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from orgstructure.authz import history_user, require_permission
 from orgstructure.changes import change_record
 from orgstructure.validation import clean_duty_text, refuse_unknown_fields
-from teams.leadership import leadership_ended
+from teams.leadership import leadership_ended, leadership_started
 from teams.models import Membership, ProjectGroup, ProjectGroupMember, Team, TeamDuty
 from teams.permissions import TeamPermissions
 from teams.selectors import OrgProblem, TeamTree, org_structure_problems, team_subtree_ids
@@ -160,6 +160,9 @@ def team_move(*, team: Team, new_parent: Team | None, acting_user, position: int
     if leads_above and old_parent_id != team.parent_id:
         # Who led above the team before may not lead above it any more.
         leadership_ended(user_ids=leads_above, team_ids=[team.pk], reason="team.moved", acting_user=acting_user)
+    if old_parent_id != team.parent_id:
+        # Reviews in the moved subtree left without a lead may now have one above.
+        leadership_started(team_ids=[team.pk], reason="team.moved", acting_user=acting_user)
     change_record(
         action="team.moved",
         obj=team,
@@ -333,6 +336,8 @@ def membership_add(*, user, team: Team, acting_user, role=None, is_lead: bool = 
     history_user(membership, acting_user).save()
     if is_lead:
         _grant_lead(user, team)
+        if user.is_active:
+            leadership_started(team_ids=[team.pk], reason="membership.lead_added", acting_user=acting_user)
     change_record(
         action="membership.added",
         obj=membership,
@@ -366,6 +371,8 @@ def membership_update(*, membership: Membership, acting_user, role=..., is_lead:
     history_user(membership, acting_user).save(update_fields=update_fields)
     if membership.is_lead and not was_lead:
         _grant_lead(membership.user, membership.team)
+        if membership.user.is_active:
+            leadership_started(team_ids=[membership.team_id], reason="membership.lead_added", acting_user=acting_user)
     elif was_lead and not membership.is_lead:
         _revoke_lead(membership.user, membership.team)
         leadership_ended(
@@ -436,6 +443,14 @@ def person_set_active(*, user, is_active: bool, acting_user):
     user.save(update_fields=["is_active"])
     if not is_active:
         leadership_ended(user_ids=[user.pk], reason="person.deactivated", acting_user=acting_user)
+    else:
+        leadership_started(
+            team_ids=Membership.objects.filter(user=user, is_lead=True, team__archived=False).values_list(
+                "team_id", flat=True
+            ),
+            reason="person.reactivated",
+            acting_user=acting_user,
+        )
     change_record(
         action="person.deactivated" if not is_active else "person.reactivated",
         obj=user,
