@@ -290,3 +290,16 @@ def test_a_new_lead_does_not_take_reviews_someone_else_is_working_on(cycle, org)
     co = UserFactory(username="co-lead")
     membership_add(user=co, team=org.product, is_lead=True, acting_user=org.hr)
     assert review_of(cycle, org.pm).reviewer == org.lead
+
+
+def test_hr_is_told_when_the_author_of_a_submitted_list_no_longer_leads(client, cycle, org):
+    """HR may approve it (it was written while they led, and HR decides the content), but not
+    unknowingly: the decision page says so, and that sending back goes to the current lead."""
+    review = review_of(cycle, org.pm)
+    services.role_review_submit(review=review, outcome="keep", acting_user=org.lead)
+    client.force_login(org.hr)
+    url = reverse("reviews:review", args=[review.pk])
+    assert "no longer leads" not in client.get(url).content.decode()
+    membership_remove(membership=lead_membership(org.lead, org.product), acting_user=org.hr)
+    page = client.get(url).content.decode()
+    assert "no longer leads" in page and "current lead" in page
