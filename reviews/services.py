@@ -548,7 +548,7 @@ def role_review_send_back(*, review: RoleReview, note: str, acting_user) -> Role
     review.decided_at = timezone.now()
     fields = ["state", "decision_note", "decided_by", "decided_at", "updated_at"]
     previous = review.reviewer_id
-    if previous is not None and not _still_reviewer(review):
+    if previous is not None and not reviewer_still_leads(review):
         # Submitted while its author led, so it stayed for HR; the work it goes back for is
         # for whoever leads now (see role_reviews_follow_leads).
         team_id = Role.objects.filter(pk=review.role_id).values_list("team_id", flat=True).get()
@@ -600,7 +600,7 @@ def role_review_assign(*, review: RoleReview, reviewer, acting_user) -> RoleRevi
     return review
 
 
-def _still_reviewer(review: RoleReview) -> bool:
+def reviewer_still_leads(review: RoleReview) -> bool:
     """Whether the review's reviewer may keep it: they lead its role's team or a team above, or
     HR gave it to them (the last assignment) and they still lead some team."""
     reviewer = review.reviewer
