@@ -72,10 +72,16 @@ def lock_team_tree() -> None:
 def _check_parent(team: Team, parent: Team | None) -> None:
     if parent is None:
         return
-    if team.pk and parent.pk in team_subtree_ids([team.pk]):
+    tree = TeamTree.load()
+    if team.pk and tree.is_at_or_above(team.pk, parent.pk):
         raise ValidationError(
             {"parent": _("A team cannot be moved under itself or one of its own sub-teams.")}, code="tree_cycle"
         )
+    # Walks stop at MAX_DEPTH levels (their guard against a cycle): a deeper tree would hide
+    # teams from them, including from the check above if it relied on a walk.
+    if tree.depth(parent.pk) + 1 + (tree.height(team.pk) if team.pk else 0) > TeamTree.MAX_DEPTH:
+        too_deep = _("The team tree cannot be more than %(max)d levels deep.") % {"max": TeamTree.MAX_DEPTH}
+        raise ValidationError({"parent": ValidationError(too_deep, code="tree_too_deep")})
     if parent.archived:
         raise ValidationError({"parent": _("A team cannot be placed under an archived team.")}, code="archived")
 
