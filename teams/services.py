@@ -24,7 +24,7 @@ from orgstructure.validation import clean_duty_text, refuse_unknown_fields
 from teams.leadership import leadership_ended, leadership_started
 from teams.models import Membership, ProjectGroup, ProjectGroupMember, Team, TeamDuty
 from teams.permissions import TeamPermissions
-from teams.selectors import OrgProblem, TeamTree, org_structure_problems, team_subtree_ids
+from teams.selectors import OrgProblem, TeamTree, org_structure_problems
 
 User = get_user_model()
 
