@@ -303,3 +303,33 @@ def test_hr_is_told_when_the_author_of_a_submitted_list_no_longer_leads(client, 
     membership_remove(membership=lead_membership(org.lead, org.product), acting_user=org.hr)
     page = client.get(url).content.decode()
     assert "no longer leads" in page and "current lead" in page
+
+
+@pytest.mark.parametrize("extra_teams", [0, 60])
+def test_leadership_changes_take_a_fixed_number_of_queries_whatever_the_tree(cycle, org, extra_teams):
+    """The handlers load the tree once (TeamTree), never per team or per level: the same
+    counts with 60 more teams, half of them in one long chain."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import TeamFactory
+
+    parent = org.company
+    for i in range(extra_teams):
+        parent = TeamFactory(slug=f"extra-{i}", parent=parent if i % 2 else org.company)
+    newcomer = UserFactory(username="newcomer")
+    counts = []
+    for call in (
+        lambda: membership_remove(membership=lead_membership(org.lead, org.product), acting_user=org.hr),
+        lambda: membership_add(user=newcomer, team=org.product, is_lead=True, acting_user=org.hr),
+        lambda: team_move(team=org.lonely, new_parent=org.company, acting_user=org.hr),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            call()
+        counts.append(sum(1 for q in queries.captured_queries if "pg_advisory" not in q["sql"]))
+    assert counts == QUERY_COUNTS, counts
+    assert review_of(cycle, org.pm).reviewer == org.boss  # the newcomer takes only unassigned ones
+    assert review_of(cycle, org.solo).reviewer == org.boss
+
+
+QUERY_COUNTS = [23, 20, 28]  # the same at both sizes (not counting PostgreSQL's advisory lock)
