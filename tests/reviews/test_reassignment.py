@@ -333,3 +333,22 @@ def test_leadership_changes_take_a_fixed_number_of_queries_whatever_the_tree(cyc
 
 
 QUERY_COUNTS = [23, 20, 28]  # the same at both sizes (not counting PostgreSQL's advisory lock)
+
+
+def test_whoever_is_given_reviews_is_told_by_mail(cycle, org, django_capture_on_commit_callbacks):
+    """Reviews that move to a lead (someone stopped leading, a new lead arrived, HR chose
+    them) reach them by mail, as the reviews of an opening cycle do; nobody else is mailed."""
+    from django.core import mail
+
+    newcomer = UserFactory(username="newcomer")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_remove(membership=lead_membership(org.lead, org.product), acting_user=org.hr)
+    assert [m.to for m in mail.outbox] == [[org.boss.email]] and "PM" in mail.outbox[0].body
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_add(user=newcomer, team=org.lonely, is_lead=True, acting_user=org.hr)
+    assert mail.outbox[-1].to == [newcomer.email] and "Solo" in mail.outbox[-1].body
+    with django_capture_on_commit_callbacks(execute=True):
+        services.role_review_assign(review=review_of(cycle, org.pm), reviewer=newcomer, acting_user=org.hr)
+    assert mail.outbox[-1].to == [newcomer.email] and "PM" in mail.outbox[-1].body
+    assert len(mail.outbox) == 3
