@@ -597,6 +597,7 @@ def role_review_assign(*, review: RoleReview, reviewer, acting_user) -> RoleRevi
         role=review.role_id,
         data={"cycle": cycle.pk, "reviewer": reviewer.pk},
     )
+    notifications.reviews_given(review_ids=[review.pk])
     return review
 
 
@@ -661,7 +662,7 @@ def role_reviews_follow_leads(change: LeadershipEnded) -> int:
         .order_by("pk")
     )
     team_of = dict(Role.objects.filter(pk__in={r.role_id for r in locked}).values_list("pk", "team_id"))
-    moved = 0
+    moved, given = 0, []
     new_reviewer = reviewer_for_teams(set(team_of.values()))
     for review in locked:
         team_id = team_of[review.role_id]
@@ -681,6 +682,9 @@ def role_reviews_follow_leads(change: LeadershipEnded) -> int:
             team=team_id,
             data={"cycle": review.cycle_id, "from": previous, "to": review.reviewer_id, "reason": change.reason},
         )
+        if review.reviewer_id is not None:
+            given.append(review.pk)
+    notifications.reviews_given(review_ids=given)
     return moved
 
 
@@ -710,7 +714,7 @@ def role_reviews_find_leads(change: LeadershipStarted) -> int:
     locked = RoleReview.objects.select_for_update().filter(
         pk__in=team_of, reviewer=None, state__in=(ReviewState.PENDING, ReviewState.SENT_BACK)
     )
-    moved = 0
+    moved, given = 0, []
     for review in locked.order_by("pk"):
         team_id = team_of[review.pk]
         review.reviewer_id = new_reviewer[team_id]
@@ -724,6 +728,8 @@ def role_reviews_find_leads(change: LeadershipStarted) -> int:
             team=team_id,
             data={"cycle": review.cycle_id, "from": None, "to": review.reviewer_id, "reason": change.reason},
         )
+        given.append(review.pk)
+    notifications.reviews_given(review_ids=given)
     return moved
 
 
