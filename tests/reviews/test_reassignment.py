@@ -352,3 +352,24 @@ def test_whoever_is_given_reviews_is_told_by_mail(cycle, org, django_capture_on_
         services.role_review_assign(review=review_of(cycle, org.pm), reviewer=newcomer, acting_user=org.hr)
     assert mail.outbox[-1].to == [newcomer.email] and "PM" in mail.outbox[-1].body
     assert len(mail.outbox) == 3
+
+
+def test_archiving_the_team_someone_leads_moves_the_reviews_hr_gave_them(cycle, org):
+    """A lead of an archived team leads nothing (leads_any_team): archiving is a way of
+    stopping to lead too, and unarchiving a way of starting again."""
+    from teams.services import team_archive, team_unarchive
+    from tests.factories import TeamFactory
+
+    side = TeamFactory(slug="side")
+    side_lead = UserFactory(username="side-lead")
+    membership_add(user=side_lead, team=side, is_lead=True, acting_user=org.hr)
+    review = review_of(cycle, org.solo)
+    services.role_review_assign(review=review, reviewer=side_lead, acting_user=org.hr)
+
+    team_archive(team=side, acting_user=org.hr)
+
+    assert review_of(cycle, org.solo).reviewer is None
+    assert reassignments(review)[-1]["reason"] == "team.archived"
+    team_unarchive(team=side, acting_user=org.hr)
+    with pytest.raises(PermissionDenied):
+        services.role_review_submit(review=review, outcome="keep", acting_user=side_lead)
