@@ -23,7 +23,8 @@ class LeadershipEnded:
     ``user_ids``: the people concerned (``None``: whoever led above ``team_ids`` before).
     ``team_ids``: the teams whose subtrees are concerned (``None``: everywhere).
     ``reason``: what happened (``membership.removed``, ``membership.lead_removed``,
-    ``person.deactivated``, ``team.moved``), kept in the history of what the handlers change.
+    ``person.deactivated``, ``team.moved``, ``team.archived``), kept in the history of what the
+    handlers change.
     """
 
     user_ids: frozenset[int] | None

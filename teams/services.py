@@ -193,6 +193,10 @@ def team_archive(*, team: Team, acting_user) -> Team:
         raise ValidationError(_("Retire this team's roles first."), code="has_roles")
     team.archived = True
     history_user(team, acting_user).save(update_fields=["archived", "updated_at"])
+    # A lead of an archived team leads nothing there any more (see leads_any_team).
+    leads = list(Membership.objects.filter(team=team, is_lead=True).values_list("user_id", flat=True))
+    if leads:
+        leadership_ended(user_ids=leads, team_ids=[team.pk], reason="team.archived", acting_user=acting_user)
     change_record(action="team.archived", obj=team, team=team, acting_user=acting_user)
     return team
 
@@ -207,6 +211,7 @@ def team_unarchive(*, team: Team, acting_user) -> Team:
     if team.archived:
         team.archived = False
         history_user(team, acting_user).save(update_fields=["archived", "updated_at"])
+        leadership_started(team_ids=[team.pk], reason="team.unarchived", acting_user=acting_user)
         change_record(action="team.unarchived", obj=team, team=team, acting_user=acting_user)
     return team
 
