@@ -38,3 +38,35 @@ class ConflictError(ServiceError):
 
     code = "conflict"
     default_message = _("This action is not possible in the current state.")
+
+
+class MergeConflict(ConflictError):
+    """A change made from an older version touches duties that were also changed since, in
+    another way: nothing was applied. ``conflicts`` are ``roles.merging.DutyConflict``s; the
+    person deciding chooses per duty and sends the choices (resolutions) again."""
+
+    code = "merge_conflict"
+    default_message = _("Some duties were changed both here and since this was proposed: choose for each one.")
+
+    def __init__(self, message=None, *, conflicts, current_version: int):
+        self.conflicts = list(conflicts)
+        self.current_version = current_version
+        super().__init__(message)
+
+    @property
+    def fields(self) -> dict:
+        """Duty id → ``{"detail", "base", "current", "proposed"}`` (``None`` where a side removed it)."""
+        return {
+            conflict.key: {"detail": str(conflict_detail(conflict)), **conflict.as_dict()}
+            for conflict in self.conflicts
+        }
+
+
+def conflict_detail(conflict) -> str:
+    if conflict.current is None:
+        return _("Removed since the proposal was made, and the proposal changes it.")
+    if conflict.proposed is None:
+        return _("Changed since the proposal was made, and the proposal removes it.")
+    if conflict.base is None:
+        return _("Added on both sides with different texts.")
+    return _("Changed since the proposal was made, and the proposal changes it differently.")

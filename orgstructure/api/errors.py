@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from orgstructure.api.exceptions import PreconditionRequired, RequestTooLarge
-from orgstructure.exceptions import ConflictError, ServiceError, StaleVersionError
+from orgstructure.exceptions import ConflictError, MergeConflict, ServiceError, StaleVersionError
 
 __all__ = ["PreconditionRequired", "RequestTooLarge", "api_not_found", "error_body", "exception_handler"]
 
@@ -56,6 +56,14 @@ def exception_handler(exc, context):
     if isinstance(exc, StaleVersionError):
         body = {"detail": str(exc.message), "code": exc.code, "fields": {}, "current_version": exc.current_version}
         return Response(body, status=status.HTTP_412_PRECONDITION_FAILED, headers={"ETag": f'"{exc.current_version}"'})
+    if isinstance(exc, MergeConflict):
+        body = {
+            "detail": str(exc.message),
+            "code": exc.code,
+            "fields": exc.fields,
+            "current_version": exc.current_version,
+        }
+        return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, ConflictError | ServiceError):
         return Response({"detail": str(exc.message), "code": exc.code, "fields": {}}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, Http404):

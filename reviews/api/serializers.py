@@ -172,7 +172,10 @@ class RoleReviewSerializer(serializers.ModelSerializer):
 class RoleReviewSubmitSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=ReviewOutcome.choices)
     duties = ProposedDutySerializer(
-        many=True, required=False, help_text="With `revise`: the whole proposed list, in order."
+        many=True,
+        required=False,
+        help_text="With `revise`: the whole proposed list, in order, each kept duty with its `id`. With `keep`: "
+        "optional; if sent, it must be the current list.",
     )
     comment = StrictCharField(required=False, allow_blank=True, max_length=NOTE_MAX, default="")
     expected_version = serializers.IntegerField(
@@ -180,11 +183,43 @@ class RoleReviewSubmitSerializer(serializers.Serializer):
     )
 
 
+class ResolutionSerializer(serializers.Serializer):
+    take = serializers.ChoiceField(
+        choices=["current", "proposed", "text"],
+        help_text="`current`: keep the duty as it is now (removed if it was removed); `proposed`: take the "
+        "proposal's version (removed if it removes it); `text`: use `text`.",
+    )
+    text = StrictCharField(
+        required=False, allow_blank=True, max_length=DUTY_TEXT_MAX_LENGTH, default="", trim_whitespace=False
+    )
+
+    def validate(self, attrs):
+        if attrs["take"] == "text" and not attrs.get("text", "").strip():
+            raise serializers.ValidationError({"text": ["Write the duty's text, or take the current or proposed one."]})
+        return attrs
+
+
 class DecisionSerializer(serializers.Serializer):
     note = StrictCharField(required=False, allow_blank=True, max_length=NOTE_MAX, default="")
     onto_current = serializers.BooleanField(
         default=False,
-        help_text="The role changed since the proposal (412 without this): apply it onto the current list anyway.",
+        help_text="The role changed since the proposal (412 without this): merge it into the current list. "
+        "Changes made since are kept; a duty changed on both sides (or changed on one and removed on the "
+        "other) is a 409 `merge_conflict` that applies nothing and lists those duties in `fields`.",
+    )
+    resolutions = serializers.DictField(
+        child=ResolutionSerializer(),
+        required=False,
+        default=dict,
+        help_text="With `onto_current`, after a 409 `merge_conflict`: duty id (a key of its `fields`) → what to "
+        'take, e.g. `{"12": {"take": "current"}, "15": {"take": "text", "text": "..."}}`. Duties not in conflict '
+        "are ignored.",
+    )
+    expected_version = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="The role version the resolutions were made against (`current_version` of the 409): 412 if the "
+        "role changed again since.",
     )
 
 
