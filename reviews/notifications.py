@@ -79,6 +79,33 @@ def cycle_opened(*, cycle_id: int) -> None:
     transaction.on_commit(build_and_send)
 
 
+def reviews_given(*, review_ids: list[int]) -> None:
+    """One mail per person who was given some of these reviews (reassigned or assigned by HR),
+    if they still hold them when the change commits."""
+
+    def build_and_send():
+        from reviews.models import RoleReview
+
+        by_reviewer = defaultdict(list)
+        reviews = RoleReview.objects.filter(pk__in=review_ids, reviewer__is_active=True).select_related(
+            "reviewer", "role__team", "cycle"
+        )
+        for review in reviews.exclude(reviewer__email="").order_by("pk"):
+            by_reviewer[review.reviewer].append(review)
+        _send(
+            [
+                _message(
+                    "reviews_given",
+                    {"reviewer": reviewer, "reviews": items, "link": _link("reviews:my_reviews")},
+                    [reviewer.email],
+                )
+                for reviewer, items in by_reviewer.items()
+            ]
+        )
+
+    transaction.on_commit(build_and_send)
+
+
 def review_submitted(*, review_id: int) -> None:
     def build_and_send():
         from reviews.models import RoleReview

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from orgstructure.authz import require_permission
 from orgstructure.changes import change_record
 from orgstructure.exceptions import ConflictError, MergeConflict, StaleVersionError
+from orgstructure.models import ChangeEvent
 from orgstructure.validation import clean_duty_text, duplicate_key, refuse_unknown_fields
 from reviews import notifications
 from reviews.models import (
@@ -48,9 +49,10 @@ from reviews.permissions import (
 from roles.merging import MergeResult, duty_lists_merge
 from roles.models import Duty, RevisionSource, Role, RoleRevision, RoleStatus
 from roles.services import duty_list_normalise, role_duties_replace
-from teams.leadership import LeadershipEnded
+from teams.leadership import LeadershipEnded, LeadershipStarted
 from teams.models import Membership, Team
 from teams.selectors import TeamTree, team_subtree_ids
+from teams.services import lock_team_tree
 
 RATIONALE_MAX_LENGTH = 5000
 NOTE_MAX_LENGTH = 5000
@@ -397,6 +399,7 @@ def review_cycle_open(*, cycle: ReviewCycle, acting_user) -> ReviewCycle:
     the nearest team above; roles with no lead anywhere get a review without reviewer, which
     the dashboard lists for HR. Open suggestions on those roles join the cycle."""
     require_permission(acting_user, ReviewPermissions.MANAGE_CYCLE)
+    lock_team_tree()  # the leads it assigns stay leads until it commits (see lock_team_tree)
     cycle = _lock_cycle(cycle.pk)
     if cycle.state != CycleState.DRAFT:
         raise ConflictError(
@@ -680,6 +683,7 @@ def role_review_send_back(*, review: RoleReview, note: str, acting_user) -> Role
     """submitted → sent back, with a note the reviewer acts on; they submit again."""
     require_permission(acting_user, ReviewPermissions.DECIDE_REVIEW)
     note = _clean_note(note, field="note", required=True)
+    lock_team_tree()  # who leads is read below (see lock_team_tree)
     cycle, review = _lock_review_in_open_cycle(review)
     if review.state != ReviewState.SUBMITTED:
         raise ConflictError(
@@ -690,7 +694,23 @@ def role_review_send_back(*, review: RoleReview, note: str, acting_user) -> Role
     review.decision_note = note
     review.decided_by = acting_user
     review.decided_at = timezone.now()
-    review.save(update_fields=["state", "decision_note", "decided_by", "decided_at", "updated_at"])
+    fields = ["state", "decision_note", "decided_by", "decided_at", "updated_at"]
+    previous = review.reviewer_id
+    if previous is not None and not reviewer_still_leads(review):
+        # Submitted while its author led, so it stayed for HR; the work it goes back for is
+        # for whoever leads now (see role_reviews_follow_leads).
+        team_id = Role.objects.filter(pk=review.role_id).values_list("team_id", flat=True).get()
+        review.reviewer_id = reviewer_for_teams([team_id])[team_id]
+        fields.append("reviewer")
+        change_record(
+            action="role_review.reassigned",
+            obj=review,
+            acting_user=acting_user,
+            role=review.role_id,
+            team=team_id,
+            data={"cycle": cycle.pk, "from": previous, "to": review.reviewer_id, "reason": "role_review.sent_back"},
+        )
+    review.save(update_fields=fields)
     change_record(
         action="role_review.sent_back",
         obj=review,
@@ -706,6 +726,7 @@ def role_review_send_back(*, review: RoleReview, note: str, acting_user) -> Role
 def role_review_assign(*, review: RoleReview, reviewer, acting_user) -> RoleReview:
     """HR gives an undecided review (typically one without a lead) to someone."""
     require_permission(acting_user, ReviewPermissions.DECIDE_REVIEW)
+    lock_team_tree()  # the reviewer stays a lead until this commits (see lock_team_tree)
     cycle, review = _lock_review_in_open_cycle(review)
     if review.state not in (ReviewState.PENDING, ReviewState.SENT_BACK):
         raise ConflictError(_("Only a pending or sent-back review can be given to another reviewer."))
@@ -724,7 +745,28 @@ def role_review_assign(*, review: RoleReview, reviewer, acting_user) -> RoleRevi
         role=review.role_id,
         data={"cycle": cycle.pk, "reviewer": reviewer.pk},
     )
+    notifications.reviews_given(review_ids=[review.pk])
     return review
+
+
+def reviewer_still_leads(review: RoleReview) -> bool:
+    """Whether the review's reviewer may keep it: they lead its role's team or a team above, or
+    HR gave it to them (the last assignment) and they still lead some team."""
+    reviewer = review.reviewer
+    if reviewer is None or not reviewer.is_active:
+        return False
+    team_id = Role.objects.filter(pk=review.role_id).values_list("team_id", flat=True).get()
+    path = TeamTree.load().path(team_id)
+    if Membership.objects.filter(user=reviewer, is_lead=True, team_id__in=path, team__archived=False).exists():
+        return True
+    last = (
+        ChangeEvent.objects.filter(action__in=("role_review.assigned", "role_review.reassigned"), object_id=review.pk)
+        .order_by("-pk")
+        .values_list("action", "data")
+        .first()
+    )
+    given_by_hr = last is not None and last[0] == "role_review.assigned" and last[1].get("reviewer") == reviewer.pk
+    return given_by_hr and may_be_reviewer(reviewer)
 
 
 def _leads_by_team() -> dict[int, set[int]]:
@@ -768,7 +810,7 @@ def role_reviews_follow_leads(change: LeadershipEnded) -> int:
         .order_by("pk")
     )
     team_of = dict(Role.objects.filter(pk__in={r.role_id for r in locked}).values_list("pk", "team_id"))
-    moved = 0
+    moved, given = 0, []
     new_reviewer = reviewer_for_teams(set(team_of.values()))
     for review in locked:
         team_id = team_of[review.role_id]
@@ -788,6 +830,54 @@ def role_reviews_follow_leads(change: LeadershipEnded) -> int:
             team=team_id,
             data={"cycle": review.cycle_id, "from": previous, "to": review.reviewer_id, "reason": change.reason},
         )
+        if review.reviewer_id is not None:
+            given.append(review.pk)
+    notifications.reviews_given(review_ids=given)
+    return moved
+
+
+@transaction.atomic
+def role_reviews_find_leads(change: LeadershipStarted) -> int:
+    """Someone may now lead above ``change.team_ids``: the pending or sent-back reviews of open
+    cycles in those subtrees that have no reviewer (HR's dashboard lists them) go to the lead
+    of their team or of the nearest team above, in the caller's transaction. Reviews someone
+    is already working on stay with them. Returns how many reviews found a reviewer."""
+    scope = TeamTree.load().subtree_ids(change.team_ids)
+    rows = list(
+        RoleReview.objects.filter(
+            state__in=(ReviewState.PENDING, ReviewState.SENT_BACK),
+            cycle__state=CycleState.OPEN,
+            reviewer__isnull=True,
+            role__team_id__in=scope,
+        ).values_list("pk", "cycle_id", "role__team_id")
+    )
+    if not rows:
+        return 0
+    new_reviewer = reviewer_for_teams({team_id for _pk, _c, team_id in rows})
+    rows = [row for row in rows if new_reviewer[row[2]] is not None]
+    if not rows:
+        return 0
+    list(ReviewCycle.objects.select_for_update().filter(pk__in={c for _pk, c, _t in rows}).order_by("pk"))
+    team_of = {pk: team_id for pk, _c, team_id in rows}
+    locked = RoleReview.objects.select_for_update().filter(
+        pk__in=team_of, reviewer=None, state__in=(ReviewState.PENDING, ReviewState.SENT_BACK)
+    )
+    moved, given = 0, []
+    for review in locked.order_by("pk"):
+        team_id = team_of[review.pk]
+        review.reviewer_id = new_reviewer[team_id]
+        review.save(update_fields=["reviewer", "updated_at"])
+        moved += 1
+        change_record(
+            action="role_review.reassigned",
+            obj=review,
+            acting_user=change.acting_user,
+            role=review.role_id,
+            team=team_id,
+            data={"cycle": review.cycle_id, "from": None, "to": review.reviewer_id, "reason": change.reason},
+        )
+        given.append(review.pk)
+    notifications.reviews_given(review_ids=given)
     return moved
 
 

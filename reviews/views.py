@@ -201,6 +201,13 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "submit_form": submit_form,
             "formset": formset,
             "decision_form": decision_form if review.state == ReviewState.SUBMITTED else None,
+            # HR may approve a list its author wrote while leading, but knowingly.
+            "author_left": bool(
+                decision_form
+                and review.state == ReviewState.SUBMITTED
+                and review.reviewer_id
+                and not services.reviewer_still_leads(review)
+            ),
             "assign_form": assign_form if review.state in (ReviewState.PENDING, ReviewState.SENT_BACK) else None,
         },
     )
