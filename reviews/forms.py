@@ -63,9 +63,22 @@ class DecisionForm(forms.Form):
         label=_("Apply onto the current list"),
         required=False,
         help_text=_(
-            "The role changed since this was proposed. Tick this to apply the proposal over the current duties."
+            "The role changed since this was proposed. Tick this to merge the proposal with the current duties: "
+            "changes made since are kept."
         ),
     )
+    expected_version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+
+def posted_resolutions(data) -> dict[str, dict[str, str]]:
+    """The choices HR made for conflicting duties: ``resolve-<duty>`` = current / proposed /
+    text, with ``resolve-<duty>-text``."""
+    resolutions = {}
+    for name, take in data.items():
+        if name.startswith("resolve-") and not name.endswith("-text") and take in ("current", "proposed", "text"):
+            key = name.removeprefix("resolve-")
+            resolutions[key] = {"take": take, "text": (data.get(f"resolve-{key}-text") or "").strip()}
+    return resolutions
 
 
 class ReviewerAssignForm(forms.Form):

@@ -27,7 +27,8 @@ def _link(name: str, *args) -> str:
 
 def _render(template: str, context: dict) -> tuple[str, str]:
     with translation.override(settings.LANGUAGE_CODE):
-        text = render_to_string(f"reviews/email/{template}.txt", context).strip()
+        # Plain text: the "mail" template engine does not HTML-escape (settings.TEMPLATES).
+        text = render_to_string(f"reviews/email/{template}.txt", context, using="mail").strip()
     subject, _sep, body = text.partition("\n")
     return " ".join(subject.split()), body.strip() + "\n"
 
@@ -69,6 +70,33 @@ def cycle_opened(*, cycle_id: int) -> None:
                 _message(
                     "cycle_opened",
                     {"cycle": cycle, "reviewer": reviewer, "reviews": items, "link": _link("reviews:my_reviews")},
+                    [reviewer.email],
+                )
+                for reviewer, items in by_reviewer.items()
+            ]
+        )
+
+    transaction.on_commit(build_and_send)
+
+
+def reviews_given(*, review_ids: list[int]) -> None:
+    """One mail per person who was given some of these reviews (reassigned or assigned by HR),
+    if they still hold them when the change commits."""
+
+    def build_and_send():
+        from reviews.models import RoleReview
+
+        by_reviewer = defaultdict(list)
+        reviews = RoleReview.objects.filter(pk__in=review_ids, reviewer__is_active=True).select_related(
+            "reviewer", "role__team", "cycle"
+        )
+        for review in reviews.exclude(reviewer__email="").order_by("pk"):
+            by_reviewer[review.reviewer].append(review)
+        _send(
+            [
+                _message(
+                    "reviews_given",
+                    {"reviewer": reviewer, "reviews": items, "link": _link("reviews:my_reviews")},
                     [reviewer.email],
                 )
                 for reviewer, items in by_reviewer.items()

@@ -73,6 +73,23 @@ class ProposalView:
     base_version: int | None = None
     base_diff: list[dict[str, Any]] = field(default_factory=list)  # base → proposed, when stale
     problem: str = ""
+    # When stale: the duties changed on both sides (``DutyConflict``s shown with their three
+    # versions), and ``diff`` is what applying onto the current list does (conflicting duties
+    # left as they are now until HR chooses).
+    conflicts: list[Any] = field(default_factory=list)
+
+
+def _merge_view(view: ProposalView, compute) -> None:
+    """Fill ``view`` from a three-way merge (``compute(resolutions)`` gives the
+    ``roles.merging.MergeResult``); conflicting duties are shown as they are now."""
+    preview = compute(None)
+    if preview is None:
+        return
+    view.conflicts = list(preview.conflicts)
+    if preview.conflicts:
+        preview = compute({c.key: {"take": "current"} for c in preview.conflicts})
+    view.diff = duty_list_diff(view.current, _as_rows(preview.duties))
+    view.summary = duty_list_diff_summary(view.diff)
 
 
 def _base_rows(role: Role, version: int | None) -> list[dict[str, Any]] | None:
@@ -93,15 +110,18 @@ def review_proposal(review: RoleReview) -> ProposalView:
     view.summary = duty_list_diff_summary(view.diff)
     view.stale = review.state == ReviewState.SUBMITTED and review.base_version != role.version
     if view.stale:
+        from reviews.services import review_merge_preview
+
         base = _base_rows(role, review.base_version)
         if base is not None:
             view.base_diff = duty_list_diff(base, proposed)
+        _merge_view(view, lambda resolutions: review_merge_preview(review, resolutions=resolutions))
     return view
 
 
 def suggestion_proposal(suggestion: Suggestion) -> ProposalView:
     from orgstructure.exceptions import ConflictError
-    from reviews.services import suggestion_proposed_duties
+    from reviews.services import suggestion_merge_preview, suggestion_proposed_duties
 
     role = suggestion.role
     duties = list(Duty.objects.filter(role=role).order_by("position"))
@@ -119,6 +139,11 @@ def suggestion_proposal(suggestion: Suggestion) -> ProposalView:
         view.proposed = _as_rows(proposed)
         view.diff = duty_list_diff(current, view.proposed)
         view.summary = duty_list_diff_summary(view.diff)
+        if view.stale:
+            try:
+                _merge_view(view, lambda resolutions: suggestion_merge_preview(suggestion, resolutions=resolutions))
+            except ConflictError as exc:
+                view.problem = str(exc.message)
     return view
 
 

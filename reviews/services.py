@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 
 from orgstructure.authz import require_permission
 from orgstructure.changes import change_record
-from orgstructure.exceptions import ConflictError, StaleVersionError
-from orgstructure.validation import clean_duty_text, refuse_unknown_fields
+from orgstructure.exceptions import ConflictError, MergeConflict, StaleVersionError
+from orgstructure.models import ChangeEvent
+from orgstructure.validation import clean_duty_text, duplicate_key, refuse_unknown_fields
 from reviews import notifications
 from reviews.models import (
     CycleState,
@@ -45,11 +46,13 @@ from reviews.permissions import (
     may_be_reviewer,
     may_submit_review,
 )
+from roles.merging import MergeResult, duty_lists_merge
 from roles.models import Duty, RevisionSource, Role, RoleRevision, RoleStatus
 from roles.services import duty_list_normalise, role_duties_replace
-from teams.leadership import LeadershipEnded
+from teams.leadership import LeadershipEnded, LeadershipStarted
 from teams.models import Membership, Team
 from teams.selectors import TeamTree, team_subtree_ids
+from teams.services import lock_team_tree
 
 RATIONALE_MAX_LENGTH = 5000
 NOTE_MAX_LENGTH = 5000
@@ -118,6 +121,106 @@ def _stale_message(*, role: Role, base_version: int, what: str) -> str:
     ) % {"role": role.title, "what": what, "base": base_version, "now": role.version}
 
 
+def _duty_list_at(role_id: int, version: int | None) -> list[dict] | None:
+    """The role's duty list as it was at ``version`` (from its revision), or ``None`` if no
+    revision records it."""
+    if version == 0:
+        return []
+    if version is None:
+        return None
+    snapshot = RoleRevision.objects.filter(role_id=role_id, number=version).values_list("duties", flat=True).first()
+    return list(snapshot) if snapshot is not None else None
+
+
+def _duty_list_now(role_id: int) -> list[dict]:
+    rows = Duty.objects.filter(role_id=role_id).order_by("position").values_list("pk", "text", "serves_id")
+    return [{"id": pk, "text": text, "serves": serves} for pk, text, serves in rows]
+
+
+def _merge_onto_current(
+    *, role: Role, base_version: int | None, proposed: Sequence[dict], resolutions=None
+) -> MergeResult:
+    """Merge a proposal made from ``base_version`` into the role's current list (three ways,
+    on duty identity: ``roles.merging``). Without a revision of the base (never expected: every
+    version has one) the proposal is taken as made from the current list."""
+    current = _duty_list_now(role.pk)
+    base = _duty_list_at(role.pk, base_version)
+    if base is None:
+        base = current
+    return duty_lists_merge(base=base, current=current, proposed=proposed, resolutions=resolutions)
+
+
+def review_merge_preview(review: RoleReview, *, resolutions=None) -> MergeResult | None:
+    """What approving a stale "revise" review onto the current list would give: the merged list
+    and the conflicts to resolve. ``None`` when there is nothing to merge."""
+    if review.outcome != ReviewOutcome.REVISE:
+        return None
+    role = Role.objects.get(pk=review.role_id)
+    if role.version == review.base_version:
+        return None
+    return _merge_onto_current(
+        role=role, base_version=review.base_version, proposed=review.proposed_duties, resolutions=resolutions
+    )
+
+
+def review_proposal_rebased(review: RoleReview) -> tuple[list[dict], list]:
+    """A sent-back proposal carried over onto the role's current list, for the reviewer's form:
+    the changes made since it was submitted are merged in; duties changed on both sides keep
+    their current version (returned as conflicts, so the form can say which to look at)."""
+    role = Role.objects.get(pk=review.role_id)
+    if role.version == review.base_version:
+        return list(review.proposed_duties), []
+    result = _merge_onto_current(role=role, base_version=review.base_version, proposed=review.proposed_duties)
+    if not result.conflicts:
+        return result.duties, []
+    resolved = _merge_onto_current(
+        role=role,
+        base_version=review.base_version,
+        proposed=review.proposed_duties,
+        resolutions={c.key: {"take": "current"} for c in result.conflicts},
+    )
+    return resolved.duties, result.conflicts
+
+
+def _require_fresh(*, role: Role, base_version: int, onto_current: bool, expected_version: int | None, what: str):
+    if role.version == base_version:
+        return
+    if not onto_current:
+        raise StaleVersionError(
+            _stale_message(role=role, base_version=base_version, what=what), current_version=role.version
+        )
+    if expected_version is not None and expected_version != role.version:
+        raise StaleVersionError(
+            _(
+                "%(role)s changed again while you were deciding (you saw version %(seen)d, it is now %(now)d). "
+                "Look at the current duties and decide again."
+            )
+            % {"role": role.title, "seen": expected_version, "now": role.version},
+            current_version=role.version,
+        )
+
+
+def _apply_merged(*, role: Role, result: MergeResult, acting_user, reason: str, source: str) -> RoleRevision | None:
+    if result.conflicts:
+        raise MergeConflict(
+            _(
+                "%(count)d duties of %(role)s were changed both since the proposal was made and by it. Nothing was "
+                "applied: choose for each one (current, proposed or your own text), then apply."
+            )
+            % {"count": len(result.conflicts), "role": role.title},
+            conflicts=result.conflicts,
+            current_version=role.version,
+        )
+    return role_duties_replace(
+        role=role,
+        duties=result.duties,
+        expected_version=role.version,
+        acting_user=acting_user,
+        reason=reason,
+        source=source,
+    )
+
+
 def _apply_duties(
     *,
     role_id: int,
@@ -128,20 +231,22 @@ def _apply_duties(
     reason: str,
     source: str,
     what: str,
+    resolutions=None,
+    expected_version: int | None = None,
 ) -> RoleRevision | None:
+    """Apply a proposal made from ``base_version``. When the role changed since, only with
+    ``onto_current``, and then merged three ways with the current list under the role's row
+    lock (so a concurrent edit is either merged or waited for, never lost); conflicts apply
+    nothing (``MergeConflict``) until ``resolutions`` decide them."""
     role = Role.objects.select_for_update().get(pk=role_id)
-    if role.version != base_version and not onto_current:
-        raise StaleVersionError(
-            _stale_message(role=role, base_version=base_version, what=what), current_version=role.version
-        )
-    return role_duties_replace(
-        role=role,
-        duties=list(duties),
-        expected_version=role.version if onto_current else base_version,
-        acting_user=acting_user,
-        reason=reason,
-        source=source,
+    _require_fresh(
+        role=role, base_version=base_version, onto_current=onto_current, expected_version=expected_version, what=what
     )
+    if role.version == base_version:
+        result = MergeResult(duties=list(duties))
+    else:
+        result = _merge_onto_current(role=role, base_version=base_version, proposed=duties, resolutions=resolutions)
+    return _apply_merged(role=role, result=result, acting_user=acting_user, reason=reason, source=source)
 
 
 # --- schedules -----------------------------------------------------------------------------
@@ -294,6 +399,7 @@ def review_cycle_open(*, cycle: ReviewCycle, acting_user) -> ReviewCycle:
     the nearest team above; roles with no lead anywhere get a review without reviewer, which
     the dashboard lists for HR. Open suggestions on those roles join the cycle."""
     require_permission(acting_user, ReviewPermissions.MANAGE_CYCLE)
+    lock_team_tree()  # the leads it assigns stay leads until it commits (see lock_team_tree)
     cycle = _lock_cycle(cycle.pk)
     if cycle.state != CycleState.DRAFT:
         raise ConflictError(
@@ -415,6 +521,33 @@ def _duty_rows(duties) -> list[dict]:
     return [{"id": d.id, "text": d.text, "serves": d.serves} for d in duties]
 
 
+def _list_edited(posted: Any, current: Sequence[Duty]) -> bool:
+    """Whether a posted list differs from the current one: texts (stripped), order, and the
+    "serves" links of the items that send one."""
+    if not isinstance(posted, (list, tuple)) or len(posted) != len(current):
+        return True
+    for item, duty in zip(posted, current, strict=True):
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            return True
+        if item["text"].strip() != duty.text or ("serves" in item and item["serves"] != duty.serves_id):
+            return True
+    return False
+
+
+def _with_identities(rows: list[dict], current: Sequence[Duty]) -> list[dict]:
+    """Give each proposed item without an id the id of the current duty with the same text (a
+    script may not send ids): the proposal then says which duties it keeps, for the merge."""
+    taken = {row["id"] for row in rows if row["id"] is not None}
+    by_text: dict[str, int] = {}
+    for duty in current:
+        if duty.pk not in taken:
+            by_text.setdefault(duty.text, duty.pk)
+    for row in rows:
+        if row["id"] is None and row["text"] in by_text:
+            row["id"] = by_text.pop(row["text"])
+    return rows
+
+
 @transaction.atomic
 def role_review_submit(
     *,
@@ -450,19 +583,24 @@ def role_review_submit(
             % {"role": role.title, "seen": expected_version, "now": role.version},
             current_version=role.version,
         )
+    current = list(Duty.objects.filter(role=role).order_by("position"))
     if outcome == ReviewOutcome.KEEP:
         proposed: list[dict] = []
+        if duties is not None and _list_edited(duties, current):
+            # Keep would throw the edits away: say so instead, and let the form keep them.
+            raise ValidationError(
+                {"duties": [_("You edited the list: choose Revise, or undo the edits.")]}, code="edited_keep"
+            )
     elif outcome == ReviewOutcome.REVISE:
         cleaned = duty_list_normalise(role=role, duties=duties if duties is not None else [])
         if not cleaned:
             raise ValidationError({"duties": [_("A role needs at least one duty.")]}, code="blank")
-        current = list(Duty.objects.filter(role=role).order_by("position").values_list("text", "serves_id"))
-        if current == [(d.text, d.serves) for d in cleaned]:
+        if [(d.text, d.serves_id) for d in current] == [(d.text, d.serves) for d in cleaned]:
             raise ValidationError(
                 {"duties": [_("The proposed list is the same as the current one; choose “keep” instead.")]},
                 code="unchanged",
             )
-        proposed = _duty_rows(cleaned)
+        proposed = _with_identities(_duty_rows(cleaned), current)
     else:
         raise ValidationError({"outcome": [_("Choose “keep” or “revise”.")]}, code="invalid")
     review.outcome = outcome
@@ -487,10 +625,21 @@ def role_review_submit(
 
 
 @transaction.atomic
-def role_review_approve(*, review: RoleReview, acting_user, note: str = "", onto_current: bool = False) -> RoleReview:
+def role_review_approve(
+    *,
+    review: RoleReview,
+    acting_user,
+    note: str = "",
+    onto_current: bool = False,
+    resolutions=None,
+    expected_version: int | None = None,
+) -> RoleReview:
     """submitted → approved. A "revise" outcome is applied through ``role_duties_replace`` with
     the version the reviewer saw; if the role changed since, ``StaleVersionError`` unless
-    ``onto_current`` (HR has looked at the current list and applies the proposal over it)."""
+    ``onto_current``: then the proposal is merged three ways with the current list (changes
+    made since are kept), and duties changed on both sides are a ``MergeConflict`` that applies
+    nothing until ``resolutions`` (duty id → ``{"take": "current"|"proposed"|"text", "text"}``)
+    decide them. ``expected_version``: the role version HR's resolutions were made against."""
     require_permission(acting_user, ReviewPermissions.DECIDE_REVIEW)
     cycle, review = _lock_review_in_open_cycle(review)
     if review.state != ReviewState.SUBMITTED:
@@ -509,6 +658,8 @@ def role_review_approve(*, review: RoleReview, acting_user, note: str = "", onto
             reason=_("Review #%(id)d approved (%(cycle)s)") % {"id": review.pk, "cycle": cycle.name},
             source=RevisionSource.REVIEW,
             what=_("review"),
+            resolutions=resolutions,
+            expected_version=expected_version,
         )
     review.state = ReviewState.APPROVED
     review.decided_at = timezone.now()
@@ -532,6 +683,7 @@ def role_review_send_back(*, review: RoleReview, note: str, acting_user) -> Role
     """submitted → sent back, with a note the reviewer acts on; they submit again."""
     require_permission(acting_user, ReviewPermissions.DECIDE_REVIEW)
     note = _clean_note(note, field="note", required=True)
+    lock_team_tree()  # who leads is read below (see lock_team_tree)
     cycle, review = _lock_review_in_open_cycle(review)
     if review.state != ReviewState.SUBMITTED:
         raise ConflictError(
@@ -542,7 +694,23 @@ def role_review_send_back(*, review: RoleReview, note: str, acting_user) -> Role
     review.decision_note = note
     review.decided_by = acting_user
     review.decided_at = timezone.now()
-    review.save(update_fields=["state", "decision_note", "decided_by", "decided_at", "updated_at"])
+    fields = ["state", "decision_note", "decided_by", "decided_at", "updated_at"]
+    previous = review.reviewer_id
+    if previous is not None and not reviewer_still_leads(review):
+        # Submitted while its author led, so it stayed for HR; the work it goes back for is
+        # for whoever leads now (see role_reviews_follow_leads).
+        team_id = Role.objects.filter(pk=review.role_id).values_list("team_id", flat=True).get()
+        review.reviewer_id = reviewer_for_teams([team_id])[team_id]
+        fields.append("reviewer")
+        change_record(
+            action="role_review.reassigned",
+            obj=review,
+            acting_user=acting_user,
+            role=review.role_id,
+            team=team_id,
+            data={"cycle": cycle.pk, "from": previous, "to": review.reviewer_id, "reason": "role_review.sent_back"},
+        )
+    review.save(update_fields=fields)
     change_record(
         action="role_review.sent_back",
         obj=review,
@@ -558,6 +726,7 @@ def role_review_send_back(*, review: RoleReview, note: str, acting_user) -> Role
 def role_review_assign(*, review: RoleReview, reviewer, acting_user) -> RoleReview:
     """HR gives an undecided review (typically one without a lead) to someone."""
     require_permission(acting_user, ReviewPermissions.DECIDE_REVIEW)
+    lock_team_tree()  # the reviewer stays a lead until this commits (see lock_team_tree)
     cycle, review = _lock_review_in_open_cycle(review)
     if review.state not in (ReviewState.PENDING, ReviewState.SENT_BACK):
         raise ConflictError(_("Only a pending or sent-back review can be given to another reviewer."))
@@ -576,7 +745,28 @@ def role_review_assign(*, review: RoleReview, reviewer, acting_user) -> RoleRevi
         role=review.role_id,
         data={"cycle": cycle.pk, "reviewer": reviewer.pk},
     )
+    notifications.reviews_given(review_ids=[review.pk])
     return review
+
+
+def reviewer_still_leads(review: RoleReview) -> bool:
+    """Whether the review's reviewer may keep it: they lead its role's team or a team above, or
+    HR gave it to them (the last assignment) and they still lead some team."""
+    reviewer = review.reviewer
+    if reviewer is None or not reviewer.is_active:
+        return False
+    team_id = Role.objects.filter(pk=review.role_id).values_list("team_id", flat=True).get()
+    path = TeamTree.load().path(team_id)
+    if Membership.objects.filter(user=reviewer, is_lead=True, team_id__in=path, team__archived=False).exists():
+        return True
+    last = (
+        ChangeEvent.objects.filter(action__in=("role_review.assigned", "role_review.reassigned"), object_id=review.pk)
+        .order_by("-pk")
+        .values_list("action", "data")
+        .first()
+    )
+    given_by_hr = last is not None and last[0] == "role_review.assigned" and last[1].get("reviewer") == reviewer.pk
+    return given_by_hr and may_be_reviewer(reviewer)
 
 
 def _leads_by_team() -> dict[int, set[int]]:
@@ -620,7 +810,7 @@ def role_reviews_follow_leads(change: LeadershipEnded) -> int:
         .order_by("pk")
     )
     team_of = dict(Role.objects.filter(pk__in={r.role_id for r in locked}).values_list("pk", "team_id"))
-    moved = 0
+    moved, given = 0, []
     new_reviewer = reviewer_for_teams(set(team_of.values()))
     for review in locked:
         team_id = team_of[review.role_id]
@@ -640,16 +830,73 @@ def role_reviews_follow_leads(change: LeadershipEnded) -> int:
             team=team_id,
             data={"cycle": review.cycle_id, "from": previous, "to": review.reviewer_id, "reason": change.reason},
         )
+        if review.reviewer_id is not None:
+            given.append(review.pk)
+    notifications.reviews_given(review_ids=given)
+    return moved
+
+
+@transaction.atomic
+def role_reviews_find_leads(change: LeadershipStarted) -> int:
+    """Someone may now lead above ``change.team_ids``: the pending or sent-back reviews of open
+    cycles in those subtrees that have no reviewer (HR's dashboard lists them) go to the lead
+    of their team or of the nearest team above, in the caller's transaction. Reviews someone
+    is already working on stay with them. Returns how many reviews found a reviewer."""
+    scope = TeamTree.load().subtree_ids(change.team_ids)
+    rows = list(
+        RoleReview.objects.filter(
+            state__in=(ReviewState.PENDING, ReviewState.SENT_BACK),
+            cycle__state=CycleState.OPEN,
+            reviewer__isnull=True,
+            role__team_id__in=scope,
+        ).values_list("pk", "cycle_id", "role__team_id")
+    )
+    if not rows:
+        return 0
+    new_reviewer = reviewer_for_teams({team_id for _pk, _c, team_id in rows})
+    rows = [row for row in rows if new_reviewer[row[2]] is not None]
+    if not rows:
+        return 0
+    list(ReviewCycle.objects.select_for_update().filter(pk__in={c for _pk, c, _t in rows}).order_by("pk"))
+    team_of = {pk: team_id for pk, _c, team_id in rows}
+    locked = RoleReview.objects.select_for_update().filter(
+        pk__in=team_of, reviewer=None, state__in=(ReviewState.PENDING, ReviewState.SENT_BACK)
+    )
+    moved, given = 0, []
+    for review in locked.order_by("pk"):
+        team_id = team_of[review.pk]
+        review.reviewer_id = new_reviewer[team_id]
+        review.save(update_fields=["reviewer", "updated_at"])
+        moved += 1
+        change_record(
+            action="role_review.reassigned",
+            obj=review,
+            acting_user=change.acting_user,
+            role=review.role_id,
+            team=team_id,
+            data={"cycle": review.cycle_id, "from": None, "to": review.reviewer_id, "reason": change.reason},
+        )
+        given.append(review.pk)
+    notifications.reviews_given(review_ids=given)
     return moved
 
 
 # --- suggestions ---------------------------------------------------------------------------
 
 
-def suggestion_proposed_duties(suggestion: Suggestion, current: Sequence[Duty]) -> list[dict] | None:
+def suggestion_proposed_duties(
+    suggestion: Suggestion, current: Sequence[Duty | dict], *, duty_id: int | None = None
+) -> list[dict] | None:
     """The duty list the suggestion asks for, applied to ``current`` (the role's duties in
-    order); ``None`` for "something else", which HR carries out by hand."""
-    items = [{"id": d.pk, "text": d.text, "serves": d.serves_id} for d in current]
+    order, as ``Duty`` objects or ``{"id", "text", "serves"}``); ``None`` for "something else",
+    which HR carries out by hand. ``duty_id``: the duty it is about, if not ``suggestion.duty``."""
+    items = [
+        {"id": d.pk, "text": d.text, "serves": d.serves_id}
+        if isinstance(d, Duty)
+        else {"id": d.get("id"), "text": d["text"], "serves": d.get("serves")}
+        for d in current
+    ]
+    duty_id = suggestion.duty_id if duty_id is None else duty_id
     kind = suggestion.kind
     if kind == SuggestionKind.OTHER:
         return None
@@ -657,7 +904,7 @@ def suggestion_proposed_duties(suggestion: Suggestion, current: Sequence[Duty]) 
         at = suggestion.proposed_position or len(items) + 1
         items.insert(max(0, min(at - 1, len(items))), {"text": suggestion.proposed_text, "serves": None})
         return items
-    index = next((i for i, item in enumerate(items) if item["id"] == suggestion.duty_id), None)
+    index = next((i for i, item in enumerate(items) if duty_id is not None and item["id"] == duty_id), None)
     if index is None:
         raise ConflictError(
             _("The duty this suggestion is about (“%(text)s”) is no longer in the role's list.")
@@ -713,7 +960,7 @@ def suggestion_create(
         duty = None
     if kind == SuggestionKind.CHANGE and duty is not None and text and text == duty.text:
         errors["proposed_text"] = [_("The proposed text is the same as the current one.")]
-    if kind == SuggestionKind.ADD and text and any(d.text.casefold() == text.casefold() for d in duties):
+    if kind == SuggestionKind.ADD and text and any(duplicate_key(d.text) == duplicate_key(text) for d in duties):
         errors["proposed_text"] = [_("The role already has this duty.")]
     limit = len(duties) + (1 if kind == SuggestionKind.ADD else 0)
     if proposed_position is not None and (
@@ -782,11 +1029,49 @@ def _require_open(suggestion: Suggestion, action: str) -> None:
         )
 
 
+def suggestion_merge_preview(suggestion: Suggestion, *, resolutions=None) -> MergeResult | None:
+    """The role's list with the suggestion applied: onto the current list as it is when the
+    role did not change since, else merged three ways (the suggestion applied to the version it
+    was made on, merged with the current list), so that a "change" or "remove" of a duty that
+    was reworded since is a conflict, not an overwrite. ``None`` for "something else";
+    ``ConflictError`` (``duty_gone``) when the duty it is about is no longer in the list."""
+    if suggestion.kind == SuggestionKind.OTHER:
+        return None
+    role = Role.objects.get(pk=suggestion.role_id)
+    current = _duty_list_now(role.pk)
+    if role.version == suggestion.base_version:
+        return MergeResult(duties=suggestion_proposed_duties(suggestion, current))
+    base = _duty_list_at(role.pk, suggestion.base_version)
+    if suggestion.kind != SuggestionKind.ADD:
+        if suggestion.duty_id is None or all(item["id"] != suggestion.duty_id for item in current):
+            suggestion_proposed_duties(suggestion, [])  # raises duty_gone
+        if base is None or all(item.get("id") != suggestion.duty_id for item in base):
+            # No record of the base: the current list, with the duty as the suggestion saw it.
+            base = [
+                {**item, "text": suggestion.duty_text or item["text"]} if item["id"] == suggestion.duty_id else item
+                for item in current
+            ]
+    elif base is None:
+        base = current
+    proposed = suggestion_proposed_duties(suggestion, base)
+    return duty_lists_merge(base=base, current=current, proposed=proposed, resolutions=resolutions)
+
+
 @transaction.atomic
-def suggestion_accept(*, suggestion: Suggestion, acting_user, note: str = "", onto_current: bool = False) -> Suggestion:
-    """open → accepted; the change is applied as a revision with the version the suggestion
-    was based on (see ``_apply_duties``). "Something else" is accepted without a list change:
-    HR carries it out by editing the role."""
+def suggestion_accept(
+    *,
+    suggestion: Suggestion,
+    acting_user,
+    note: str = "",
+    onto_current: bool = False,
+    resolutions=None,
+    expected_version: int | None = None,
+) -> Suggestion:
+    """open → accepted; the change is applied as a revision. If the role changed since the
+    suggestion was made: ``StaleVersionError`` unless ``onto_current``, and then merged three
+    ways (see ``suggestion_merge_preview``; conflicts apply nothing until ``resolutions``
+    decide them, as in ``role_review_approve``). "Something else" is accepted without a list
+    change: HR carries it out by editing the role."""
     require_permission(acting_user, ReviewPermissions.DECIDE_SUGGESTION)
     note = _clean_note(note, field="note", required=False)
     suggestion = _lock_suggestion(suggestion)
@@ -794,21 +1079,20 @@ def suggestion_accept(*, suggestion: Suggestion, acting_user, note: str = "", on
     revision = None
     if suggestion.kind != SuggestionKind.OTHER:
         role = Role.objects.select_for_update().get(pk=suggestion.role_id)
-        if role.version != suggestion.base_version and not onto_current:
-            raise StaleVersionError(
-                _stale_message(role=role, base_version=suggestion.base_version, what=_("suggestion")),
-                current_version=role.version,
-            )
-        proposed = suggestion_proposed_duties(suggestion, list(Duty.objects.filter(role=role).order_by("position")))
-        revision = _apply_duties(
-            role_id=role.pk,
-            duties=proposed,
-            base_version=role.version if onto_current else suggestion.base_version,
+        _require_fresh(
+            role=role,
+            base_version=suggestion.base_version,
             onto_current=onto_current,
+            expected_version=expected_version,
+            what=_("suggestion"),
+        )
+        result = suggestion_merge_preview(suggestion, resolutions=resolutions)
+        revision = _apply_merged(
+            role=role,
+            result=result,
             acting_user=acting_user,
             reason=_("Suggestion #%(id)d accepted") % {"id": suggestion.pk},
             source=RevisionSource.SUGGESTION,
-            what=_("suggestion"),
         )
     suggestion.state = SuggestionState.ACCEPTED
     suggestion.decision_note = note

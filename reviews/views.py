@@ -26,6 +26,7 @@ from reviews.forms import (
     ReviewSubmitForm,
     duty_rows_initial,
     duty_rows_to_list,
+    posted_resolutions,
 )
 from reviews.models import CycleState, ReviewCycle, ReviewOutcome, ReviewState, RoleReview, Suggestion, SuggestionState
 from reviews.permissions import (
@@ -97,10 +98,25 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if may_submit:
         initial_rows = duty_rows_initial(duties)
         if review.state == ReviewState.SENT_BACK and review.outcome == ReviewOutcome.REVISE:
+            # The earlier proposal, with what HR changed since merged in (never silently undone).
+            rebased, conflicts = services.review_proposal_rebased(review)
             initial_rows = [
-                {"id": item.get("id"), "position": i, "text": item["text"]}
-                for i, item in enumerate(review.proposed_duties, start=1)
+                {"id": item.get("id"), "position": i, "text": item["text"]} for i, item in enumerate(rebased, start=1)
             ]
+            if conflicts and request.method == "GET":
+                messages.warning(
+                    request,
+                    _(
+                        "The role changed since your earlier proposal. Your proposal was carried over onto the "
+                        "current list; these duties were changed on both sides and show the current version: "
+                        "%(duties)s. Check them before submitting."
+                    )
+                    % {
+                        "duties": "; ".join(
+                            f"“{(c.current or c.base)['text']}”" for c in conflicts if c.current or c.base
+                        )
+                    },
+                )
         submit_form = ReviewSubmitForm(
             initial={
                 "outcome": review.outcome or ReviewOutcome.KEEP,
@@ -117,10 +133,12 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         action = request.POST.get("action")
         if action == "submit" and may_submit:
             submit_form = ReviewSubmitForm(request.POST)
-            formset = DutyRowFormSet(request.POST, prefix="duties")
+            formset = DutyRowFormSet(request.POST, initial=initial_rows, prefix="duties")
             if submit_form.is_valid() and formset.is_valid():
                 data = submit_form.cleaned_data
-                proposed = duty_rows_to_list(formset, duties) if data["outcome"] == ReviewOutcome.REVISE else None
+                # Keep sends the list too when it was edited in the form: the service refuses such a Keep.
+                edited = data["outcome"] == ReviewOutcome.REVISE or formset.has_changed()
+                proposed = duty_rows_to_list(formset, duties) if edited else None
                 if run_service(
                     request,
                     lambda: services.role_review_submit(
@@ -141,7 +159,12 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 data = decision_form.cleaned_data
                 if action == "approve":
                     call = lambda: services.role_review_approve(  # noqa: E731
-                        review=review, note=data["note"], onto_current=data["onto_current"], acting_user=request.user
+                        review=review,
+                        note=data["note"],
+                        onto_current=data["onto_current"],
+                        resolutions=posted_resolutions(request.POST),
+                        expected_version=data["expected_version"],
+                        acting_user=request.user,
                     )
                     success = _("The review was approved.")
                 else:
@@ -178,6 +201,13 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "submit_form": submit_form,
             "formset": formset,
             "decision_form": decision_form if review.state == ReviewState.SUBMITTED else None,
+            # HR may approve a list its author wrote while leading, but knowingly.
+            "author_left": bool(
+                decision_form
+                and review.state == ReviewState.SUBMITTED
+                and review.reviewer_id
+                and not services.reviewer_still_leads(review)
+            ),
             "assign_form": assign_form if review.state in (ReviewState.PENDING, ReviewState.SENT_BACK) else None,
         },
     )
@@ -231,6 +261,8 @@ def suggestion_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         suggestion=suggestion,
                         note=data["note"],
                         onto_current=data["onto_current"],
+                        resolutions=posted_resolutions(request.POST),
+                        expected_version=data["expected_version"],
                         acting_user=request.user,
                     )
                     success = _("The suggestion was accepted.")

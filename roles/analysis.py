@@ -4,7 +4,7 @@ analysis (duties that say nearly the same thing in different places) is ``roles.
 
 Who sees what: HR managers analyse the whole organisation; a team lead analyses the teams they
 lead (and the teams below them); anyone else is refused. Draft roles count only for HR and the
-leads of their team, as everywhere else (``roles.permissions.roles_visible_to``). Retired roles
+leads of their team, as everywhere else (``roles.visibility.RoleVisibility``). Retired roles
 and archived teams are left out: they are not part of the organisation any more.
 
 Every selector runs a fixed number of queries whatever the size of the organisation.
@@ -20,7 +20,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from roles.models import Duty, Role, RoleStatus
-from roles.permissions import roles_visible_to
+from roles.visibility import RoleVisibility
 from teams.models import Team, TeamDuty
 from teams.permissions import is_hr_manager, led_team_ids
 from teams.selectors import TeamTree, team_subtree_ids
@@ -103,7 +103,7 @@ class CoverageSummary:
 
 def _live_roles(user, scope: set[int] | None):
     qs = Role.objects.exclude(status=RoleStatus.RETIRED).filter(team__archived=False)
-    return roles_visible_to(user, _scoped(qs, scope))
+    return RoleVisibility.for_user(user).filter(_scoped(qs, scope))
 
 
 def coverage_team_ids(*, user, scope: set[int] | None, problems_only: bool = False) -> list[int]:

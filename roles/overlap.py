@@ -45,7 +45,6 @@ from roles.models import (
     Role,
     RoleStatus,
 )
-from roles.permissions import roles_visible_to
 from roles.textsim import (
     ACTIVITY_MIN,
     DutyProfile,
@@ -55,6 +54,7 @@ from roles.textsim import (
     normalise,
     pair_score,
 )
+from roles.visibility import RoleVisibility
 from teams.models import TeamDuty
 from teams.permissions import is_hr_manager
 
@@ -634,7 +634,7 @@ def overlap_pairs(
     everywhere), of the given relations (``None``: all), without retired roles, archived teams
     and draft roles the user may not see; by default only pairs nobody marked as intended."""
     threshold = clamp_threshold(threshold)
-    visible = roles_visible_to(user, Role.objects.exclude(status=RoleStatus.RETIRED))
+    visible = RoleVisibility.for_user(user).filter(Role.objects.exclude(status=RoleStatus.RETIRED))
     qs = OverlapPair.objects.filter(
         Q(role_a__isnull=True) | Q(role_a__in=visible),
         Q(role_b__isnull=True) | Q(role_b__in=visible),

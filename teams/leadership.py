@@ -1,4 +1,4 @@
-"""When someone may have stopped leading: handlers that the layers above register.
+"""When someone may have stopped (or started) leading: handlers that the layers above register.
 
 Work is assigned to leads in apps above this one (reviews), but the changes that end a lead's
 leadership happen here (a membership removed, the lead flag turned off, a person deactivated, a
@@ -23,7 +23,8 @@ class LeadershipEnded:
     ``user_ids``: the people concerned (``None``: whoever led above ``team_ids`` before).
     ``team_ids``: the teams whose subtrees are concerned (``None``: everywhere).
     ``reason``: what happened (``membership.removed``, ``membership.lead_removed``,
-    ``person.deactivated``, ``team.moved``), kept in the history of what the handlers change.
+    ``person.deactivated``, ``team.moved``, ``team.archived``), kept in the history of what the
+    handlers change.
     """
 
     user_ids: frozenset[int] | None
@@ -32,8 +33,20 @@ class LeadershipEnded:
     acting_user: Any = None
 
 
+@dataclass(frozen=True)
+class LeadershipStarted:
+    """Someone may now lead above ``team_ids`` (and their subtrees): a lead membership added or
+    its flag turned on, a lead reactivated, a team moved under another. ``reason`` as above."""
+
+    team_ids: frozenset[int]
+    reason: str
+    acting_user: Any = None
+
+
 LeadershipHandler = Callable[[LeadershipEnded], None]
+LeadershipStartedHandler = Callable[[LeadershipStarted], None]
 _handlers: list[LeadershipHandler] = []
+_started_handlers: list[LeadershipStartedHandler] = []
 
 
 def register_leadership_handler(handler: LeadershipHandler) -> LeadershipHandler:
@@ -54,4 +67,21 @@ def leadership_ended(
         acting_user=acting_user,
     )
     for handler in list(_handlers):
+        handler(change)
+
+
+def register_leadership_started_handler(handler: LeadershipStartedHandler) -> LeadershipStartedHandler:
+    """Call ``handler`` whenever someone may have started leading (once, however often registered)."""
+    if handler not in _started_handlers:
+        _started_handlers.append(handler)
+    return handler
+
+
+def leadership_started(*, reason: str, acting_user, team_ids: Iterable[int]) -> None:
+    """Run every registered handler now, inside the caller's transaction (work left without a
+    lead, such as reviews HR's dashboard lists as unassigned, goes to the new lead)."""
+    change = LeadershipStarted(team_ids=frozenset(team_ids), reason=reason, acting_user=acting_user)
+    if not change.team_ids:
+        return
+    for handler in list(_started_handlers):
         handler(change)

@@ -113,6 +113,23 @@ class TeamTree:
         path.reverse()
         return path
 
+    def is_at_or_above(self, upper_id: int, team_id: int) -> bool:
+        """Whether ``upper_id`` is ``team_id`` or one of the teams above it. Unlike the walks,
+        this follows parent links without a depth bound (the visited set alone ends it), so
+        the cycle check holds however deep the data."""
+        seen: set[int] = set()
+        current: int | None = team_id
+        while current is not None and current in self._parent and current not in seen:
+            if current == upper_id:
+                return True
+            seen.add(current)
+            current = self._parent[current]
+        return False
+
+    def height(self, team_id: int) -> int:
+        """Levels below ``team_id`` (0 for a team without sub-teams), up to ``MAX_DEPTH``."""
+        return max((level for _team, level in self.walk([team_id])), default=0)
+
     def path(self, team_id: int) -> list[int]:
         """Ids from the top-level team down to ``team_id`` itself."""
         return [*self.ancestors(team_id), team_id]

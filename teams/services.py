@@ -18,13 +18,15 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from orgstructure.accounts import require_may_manage
 from orgstructure.authz import history_user, require_permission
 from orgstructure.changes import change_record
-from orgstructure.validation import clean_duty_text, refuse_unknown_fields
-from teams.leadership import leadership_ended
+from orgstructure.locking import lock_or_gone
+from orgstructure.validation import clean_duty_text, duplicate_key, refuse_unknown_fields
+from teams.leadership import leadership_ended, leadership_started
 from teams.models import Membership, ProjectGroup, ProjectGroupMember, Team, TeamDuty
 from teams.permissions import TeamPermissions
-from teams.selectors import OrgProblem, TeamTree, org_structure_problems, team_subtree_ids
+from teams.selectors import OrgProblem, TeamTree, org_structure_problems
 
 User = get_user_model()
 
@@ -51,8 +53,15 @@ TEAM_TREE_LOCK_KEY = int.from_bytes(b"teamtree")
 
 
 def lock_team_tree() -> None:
-    """Serialise changes to the tree's structure (moves, archiving, new sub-teams) until the
-    transaction ends. Row locks cannot do it: whether a move makes a cycle depends on the
+    """Serialise changes to the tree's structure (moves, archiving, new sub-teams) and to who
+    leads where (lead memberships added, changed or removed, people deactivated, reviews given
+    to a lead, a cycle assigning its reviews) until the transaction ends. Take it FIRST, before
+    any row lock. Leadership needs it as much as the tree: two co-leads removed at once would
+    each give the review to the other (each sees the other still leading), HR could give a
+    review to a lead whose removal has not committed yet, and a cycle opening could assign a
+    lead who is being removed; with one lock, the second change decides on the first's result.
+
+    Row locks cannot do it for the tree either: whether a move makes a cycle depends on the
     parent links of teams nobody locks (the whole chain above the new parent), so two crossing
     moves would each check the tree as it was before the other. With one lock for the
     structure, the second move checks the tree the first one committed. SQLite serialises
@@ -65,10 +74,16 @@ def lock_team_tree() -> None:
 def _check_parent(team: Team, parent: Team | None) -> None:
     if parent is None:
         return
-    if team.pk and parent.pk in team_subtree_ids([team.pk]):
+    tree = TeamTree.load()
+    if team.pk and tree.is_at_or_above(team.pk, parent.pk):
         raise ValidationError(
             {"parent": _("A team cannot be moved under itself or one of its own sub-teams.")}, code="tree_cycle"
         )
+    # Walks stop at MAX_DEPTH levels (their guard against a cycle): a deeper tree would hide
+    # teams from them, including from the check above if it relied on a walk.
+    if tree.depth(parent.pk) + 1 + (tree.height(team.pk) if team.pk else 0) > TeamTree.MAX_DEPTH:
+        too_deep = _("The team tree cannot be more than %(max)d levels deep.") % {"max": TeamTree.MAX_DEPTH}
+        raise ValidationError({"parent": ValidationError(too_deep, code="tree_too_deep")})
     if parent.archived:
         raise ValidationError({"parent": _("A team cannot be placed under an archived team.")}, code="archived")
 
@@ -153,6 +168,9 @@ def team_move(*, team: Team, new_parent: Team | None, acting_user, position: int
     if leads_above and old_parent_id != team.parent_id:
         # Who led above the team before may not lead above it any more.
         leadership_ended(user_ids=leads_above, team_ids=[team.pk], reason="team.moved", acting_user=acting_user)
+    if old_parent_id != team.parent_id:
+        # Reviews in the moved subtree left without a lead may now have one above.
+        leadership_started(team_ids=[team.pk], reason="team.moved", acting_user=acting_user)
     change_record(
         action="team.moved",
         obj=team,
@@ -177,6 +195,10 @@ def team_archive(*, team: Team, acting_user) -> Team:
         raise ValidationError(_("Retire this team's roles first."), code="has_roles")
     team.archived = True
     history_user(team, acting_user).save(update_fields=["archived", "updated_at"])
+    # A lead of an archived team leads nothing there any more (see leads_any_team).
+    leads = list(Membership.objects.filter(team=team, is_lead=True).values_list("user_id", flat=True))
+    if leads:
+        leadership_ended(user_ids=leads, team_ids=[team.pk], reason="team.archived", acting_user=acting_user)
     change_record(action="team.archived", obj=team, team=team, acting_user=acting_user)
     return team
 
@@ -191,6 +213,7 @@ def team_unarchive(*, team: Team, acting_user) -> Team:
     if team.archived:
         team.archived = False
         history_user(team, acting_user).save(update_fields=["archived", "updated_at"])
+        leadership_started(team_ids=[team.pk], reason="team.unarchived", acting_user=acting_user)
         change_record(action="team.unarchived", obj=team, team=team, acting_user=acting_user)
     return team
 
@@ -216,12 +239,19 @@ def team_core_duties_replace(*, team: Team, duties: Sequence[dict], acting_user)
     Removing a core duty that role duties still serve is refused: remap those first.
     """
     require_permission(acting_user, TeamPermissions.CHANGE, team)
-    team = Team.objects.select_for_update().get(pk=team.pk)
+    # NO KEY UPDATE: serialises changes to this team's core duties without blocking the
+    # foreign-key checks of other transactions that record a row pointing at the team (a role
+    # saving its duty list writes a change event for it, checked at commit): with a plain FOR
+    # UPDATE, that check and our wait for the core duties the role locked were a deadlock.
+    team = Team.objects.select_for_update(no_key=True).get(pk=team.pk)
     if len(duties) > MAX_CORE_DUTIES:
         raise ValidationError(
             _("A team can have at most %(max)d core duties.") % {"max": MAX_CORE_DUTIES}, code="too_many"
         )
-    existing = {d.pk: d for d in TeamDuty.objects.filter(team=team)}
+    # Locked in id order, as role_duties_replace locks the ones a duty list serves: a role that
+    # starts serving a core duty and the removal of that duty wait for each other, and the
+    # second one sees what the first did ("still served" here, "no such core duty" there).
+    existing = {d.pk: d for d in TeamDuty.objects.select_for_update().filter(team=team).order_by("pk")}
     by_text: dict[str, list[TeamDuty]] = {}
     for duty in existing.values():
         by_text.setdefault(duty.text, []).append(duty)
@@ -235,7 +265,7 @@ def team_core_duties_replace(*, team: Team, duties: Sequence[dict], acting_user)
         except ValidationError as exc:
             errors[str(index)] = exc.messages
             continue
-        key = text.casefold()
+        key = duplicate_key(text)
         if key in seen:
             errors[str(index)] = [_("This core duty appears twice.")]
             continue
@@ -327,6 +357,8 @@ def _check_role_in_team(role, team: Team) -> None:
 @transaction.atomic
 def membership_add(*, user, team: Team, acting_user, role=None, is_lead: bool = False) -> Membership:
     require_permission(acting_user, TeamPermissions.ADD_MEMBERSHIP, team)
+    if is_lead:
+        lock_team_tree()
     team = Team.objects.select_for_update().get(pk=team.pk)
     if team.archived:
         raise ValidationError({"team": _("People cannot join an archived team.")}, code="archived")
@@ -338,6 +370,8 @@ def membership_add(*, user, team: Team, acting_user, role=None, is_lead: bool = 
     history_user(membership, acting_user).save()
     if is_lead:
         _grant_lead(user, team)
+        if user.is_active:
+            leadership_started(team_ids=[team.pk], reason="membership.lead_added", acting_user=acting_user)
     change_record(
         action="membership.added",
         obj=membership,
@@ -354,9 +388,11 @@ def membership_update(*, membership: Membership, acting_user, role=..., is_lead:
     """Change the role a member holds and/or their lead flag (granting or revoking the
     lead's object permission on the team)."""
     require_permission(acting_user, TeamPermissions.CHANGE_MEMBERSHIP, membership.team)
-    # Only the membership row: locking the joined team and person too would block every writer
-    # that records a change about them (and deadlock with the handlers of leadership_ended).
-    membership = Membership.objects.select_for_update(of=("self",)).select_related("team", "user").get(pk=membership.pk)
+    lock_team_tree()  # who leads may change: see lock_team_tree
+    # Only the membership row (lock_or_gone locks "self"): locking the joined team and person too
+    # would block every writer that records a change about them (and deadlock with the handlers
+    # of leadership_ended). Removed meanwhile: NotFoundError (404).
+    membership = lock_or_gone(Membership.objects.select_related("team", "user"), membership.pk)
     update_fields = ["updated_at"]
     if role is not ...:
         _check_role_in_team(role, membership.team)
@@ -370,6 +406,8 @@ def membership_update(*, membership: Membership, acting_user, role=..., is_lead:
     history_user(membership, acting_user).save(update_fields=update_fields)
     if membership.is_lead and not was_lead:
         _grant_lead(membership.user, membership.team)
+        if membership.user.is_active:
+            leadership_started(team_ids=[membership.team_id], reason="membership.lead_added", acting_user=acting_user)
     elif was_lead and not membership.is_lead:
         _revoke_lead(membership.user, membership.team)
         leadership_ended(
@@ -396,9 +434,11 @@ def membership_set_lead(*, membership: Membership, is_lead: bool, acting_user) -
 @transaction.atomic
 def membership_remove(*, membership: Membership, acting_user) -> None:
     require_permission(acting_user, TeamPermissions.DELETE_MEMBERSHIP, membership.team)
-    # Only the membership row: locking the joined team and person too would block every writer
-    # that records a change about them (and deadlock with the handlers of leadership_ended).
-    membership = Membership.objects.select_for_update(of=("self",)).select_related("team", "user").get(pk=membership.pk)
+    lock_team_tree()  # who leads may change: see lock_team_tree
+    # Only the membership row (lock_or_gone locks "self"): locking the joined team and person too
+    # would block every writer that records a change about them (and deadlock with the handlers
+    # of leadership_ended). Removed meanwhile: NotFoundError (404).
+    membership = lock_or_gone(Membership.objects.select_related("team", "user"), membership.pk)
     was_lead = membership.is_lead
     if was_lead:
         _revoke_lead(membership.user, membership.team)
@@ -429,7 +469,9 @@ def person_set_active(*, user, is_active: bool, acting_user):
     back. A deactivated person leads nothing any more: work assigned to them as a lead moves on,
     in this transaction."""
     require_permission(acting_user, PERSON_CHANGE)
+    lock_team_tree()  # who leads may change: see lock_team_tree
     user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
+    require_may_manage(editor=acting_user, target=user)  # HR manages people, not superusers
     if user.is_active == is_active:
         return user
     if not is_active and acting_user is not None and user.pk == acting_user.pk:
@@ -438,6 +480,14 @@ def person_set_active(*, user, is_active: bool, acting_user):
     user.save(update_fields=["is_active"])
     if not is_active:
         leadership_ended(user_ids=[user.pk], reason="person.deactivated", acting_user=acting_user)
+    else:
+        leadership_started(
+            team_ids=Membership.objects.filter(user=user, is_lead=True, team__archived=False).values_list(
+                "team_id", flat=True
+            ),
+            reason="person.reactivated",
+            acting_user=acting_user,
+        )
     change_record(
         action="person.deactivated" if not is_active else "person.reactivated",
         obj=user,
@@ -539,7 +589,7 @@ def project_group_member_add(
 def project_group_member_update(*, member: ProjectGroupMember, acting_user, **fields: Any) -> ProjectGroupMember:
     require_permission(acting_user, TeamPermissions.CHANGE_PROJECT_GROUP, member.group)
     refuse_unknown_fields(fields, ("home_team", "role_in_group"))
-    member = ProjectGroupMember.objects.select_for_update().get(pk=member.pk)
+    member = lock_or_gone(ProjectGroupMember.objects.all(), member.pk)
     for field, value in fields.items():
         setattr(member, field, value)
     member.full_clean()
@@ -557,6 +607,7 @@ def project_group_member_update(*, member: ProjectGroupMember, acting_user, **fi
 @transaction.atomic
 def project_group_member_remove(*, member: ProjectGroupMember, acting_user) -> None:
     require_permission(acting_user, TeamPermissions.CHANGE_PROJECT_GROUP, member.group)
+    member = lock_or_gone(ProjectGroupMember.objects.select_related("group", "home_team"), member.pk)
     change_record(
         action="project_group.member_removed",
         obj=member.group,

@@ -32,6 +32,27 @@ class StaleVersionErrorSerializer(ErrorSerializer):
     )
 
 
+class MergeConflictDutySerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    base = serializers.JSONField(help_text="`{position, text, serves}` as the proposal saw it; null if added.")
+    current = serializers.JSONField(help_text="`{position, text, serves}` now; null if removed since.")
+    proposed = serializers.JSONField(help_text="`{position, text, serves}` in the proposal; null if it removes it.")
+
+
+class MergeConflictErrorSerializer(ErrorSerializer):
+    """409 ``merge_conflict`` body: ``fields`` maps each conflicting duty's id to its three versions."""
+
+    fields = serializers.DictField(
+        child=MergeConflictDutySerializer(),
+        help_text="Duty id → its base, current and proposed versions. Send `resolutions` keyed by these ids.",
+    )
+    current_version = serializers.IntegerField(
+        required=False,
+        help_text="With `merge_conflict`: the role version the conflicts were computed against (send it as "
+        "`expected_version` with the resolutions).",
+    )
+
+
 _DESCRIPTIONS = {
     400: "Invalid input: malformed JSON, wrong types, unknown ids, server-owned or unknown fields, bad query "
     "parameters.",
@@ -82,3 +103,16 @@ class ErrorResponses:
     @classmethod
     def delete(cls, *extra: int) -> dict[int, OpenApiResponse]:
         return cls.of(401, 403, 404, *extra)
+
+
+def merge_conflict_response() -> dict[int, OpenApiResponse]:
+    """409 for a decision merged into a changed list: ``conflict`` (wrong state) or
+    ``merge_conflict`` (duties changed on both sides: nothing applied)."""
+    return {
+        409: OpenApiResponse(
+            response=MergeConflictErrorSerializer,
+            description="`conflict`: the object's state does not allow this (then `fields` is empty). "
+            "`merge_conflict`: some duties were changed both since the proposal and by it; nothing was applied. "
+            "`fields` lists them (duty id → base, current, proposed); send `resolutions` to decide them.",
+        )
+    }

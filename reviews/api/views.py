@@ -18,11 +18,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from orgstructure.api.permissions import IsActiveAuthenticated
-from orgstructure.api.schema import ErrorResponses
+from orgstructure.api.schema import ErrorResponses, merge_conflict_response
 from reviews import selectors, services
 from reviews.api.filters import ReviewCycleFilter, RoleReviewFilter, SuggestionFilter
 from reviews.api.serializers import (
     DecisionSerializer,
+    NoBodySerializer,
     NoteSerializer,
     ReviewCycleCloseSerializer,
     ReviewCycleSerializer,
@@ -168,6 +169,7 @@ class ReviewCycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     @action(detail=True, methods=["post"])
     def open(self, request, pk=None):
+        NoBodySerializer(data=request.data).is_valid(raise_exception=True)
         return self._respond(services.review_cycle_open(cycle=self.get_object(), acting_user=request.user))
 
     @extend_schema(
@@ -193,6 +195,7 @@ class ReviewCycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
+        NoBodySerializer(data=request.data).is_valid(raise_exception=True)
         return self._respond(services.review_cycle_cancel(cycle=self.get_object(), acting_user=request.user))
 
 
@@ -225,8 +228,10 @@ class RoleReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         summary="Submit a review",
         description=(
             "By the assigned reviewer (or HR), while pending or sent back (else 409). `keep`, or `revise` with the "
-            "whole proposed list (`duties`), which must differ from the current one. `expected_version`: 412 if "
-            "the role changed since you read it."
+            "whole proposed list (`duties`), which must differ from the current one. Send each kept or reworded "
+            "duty's `id` so a later merge knows which duty it is (an item without one is the duty with the same "
+            "text, if any, else a new duty). `keep` with a `duties` list that differs from the current one is a "
+            "400 (the edits would be lost). `expected_version`: 412 if the role changed since you read it."
         ),
         request=RoleReviewSubmitSerializer,
         responses={200: RoleReviewSerializer, **ErrorResponses.write(409, 412)},
@@ -240,7 +245,7 @@ class RoleReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         review = services.role_review_submit(
             review=review,
             outcome=data["outcome"],
-            duties=[dict(d) for d in data.get("duties", [])],
+            duties=[dict(d) for d in data["duties"]] if "duties" in data else None,
             comment=data["comment"],
             expected_version=data.get("expected_version"),
             acting_user=request.user,
@@ -251,10 +256,13 @@ class RoleReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         summary="Approve a submitted review",
         description=(
             "HR only. A `revise` outcome becomes a new revision of the role (`applied_revision`). If the role "
-            "changed since the review was submitted: 412, unless `onto_current`. 409 unless submitted."
+            "changed since the review was submitted: 412, unless `onto_current`: then the proposal is merged three "
+            "ways with the current list on duty identity (changes made since are kept); duties changed on both "
+            "sides are a 409 `merge_conflict` that applies nothing and lists them in `fields`; send the same call "
+            "again with `resolutions` (and `expected_version`). 409 `conflict` unless submitted."
         ),
         request=DecisionSerializer,
-        responses={200: RoleReviewSerializer, **ErrorResponses.write(409, 412)},
+        responses={200: RoleReviewSerializer, **ErrorResponses.write(412), **merge_conflict_response()},
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
@@ -340,10 +348,12 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         description=(
             "HR only. The change becomes a new revision of the role (`applied_revision`); `other` suggestions are "
             "accepted without one. If the role changed since the suggestion: 412, unless `onto_current` (409 if "
-            "the duty it is about no longer exists). 409 unless open."
+            "the duty it is about no longer exists, `duty_gone`). Onto the current list, a `change` or `remove` of a "
+            "duty that was changed since is a 409 `merge_conflict` (see approving a review); `add` and `reorder` "
+            "merge. 409 unless open."
         ),
         request=DecisionSerializer,
-        responses={200: SuggestionSerializer, **ErrorResponses.write(409, 412)},
+        responses={200: SuggestionSerializer, **ErrorResponses.write(412), **merge_conflict_response()},
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
@@ -379,5 +389,6 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
+        NoBodySerializer(data=request.data).is_valid(raise_exception=True)
         suggestion = services.suggestion_withdraw(suggestion=self.get_object(), acting_user=request.user)
         return self._respond(suggestion)

@@ -431,7 +431,10 @@ def test_revisions_newest_first_with_their_diff(org):
     pm = org["pm"]
     first = list(pm.duties.order_by("position").values_list("text", flat=True))
     role_duties_replace(
-        role=pm, duties=[{"text": first[1]}, {"text": "Brand new"}], expected_version=1, acting_user=None
+        role=pm,
+        duties=[{"text": first[1]}, {"id": pm.duties.get(text=first[2]).pk, "text": "Brand new"}],
+        expected_version=1,
+        acting_user=None,
     )
 
     response = org["clients"]["member"].get(f"{detail(pm)}revisions/")

@@ -58,7 +58,11 @@ def test_hr_opens_a_cycle_the_lead_revises_and_hr_approves(org, open_page, live_
     expect(row).to_contain_text("Pending")
     row.get_by_role("link", name="Product manager").click()
     expect(lead.locator("h1")).to_have_text("Review of Product manager")
+    # "Keep" is chosen at first: the list is read-only until the lead chooses "Revise".
+    expect(lead.get_by_label("Keep as it is")).to_be_checked()
+    expect(lead.get_by_label("Duty 2", exact=True)).not_to_be_editable()
     lead.get_by_label("Revise", exact=True).check()
+    expect(lead.get_by_label("Duty 2", exact=True)).to_be_editable()
     lead.get_by_label("Remove").first.check()  # the first duty goes
     lead.get_by_label("Duty 2", exact=True).fill(REWORDED)
     lead.locator("#id_duties-1-position").fill("2")
@@ -69,6 +73,13 @@ def test_hr_opens_a_cycle_the_lead_revises_and_hr_approves(org, open_page, live_
     assert_accessible(lead)
     lead.get_by_role("heading", name="Your review").scroll_into_view_if_needed()
     screenshot(lead, "lead-review-form", doc="lead-review-form")
+    # Choosing "Keep" after editing locks the list; submitting it is refused and keeps the edits.
+    lead.get_by_label("Keep as it is").check()
+    expect(lead.get_by_label("Duty 2", exact=True)).not_to_be_editable()
+    lead.get_by_role("button", name="Submit review").click()
+    expect(lead.get_by_role("alert")).to_contain_text("You edited the list: choose Revise, or undo the edits.")
+    expect(lead.get_by_label("Duty 2", exact=True)).to_have_value(REWORDED)
+    lead.get_by_label("Revise", exact=True).check()
     lead.get_by_role("button", name="Submit review").click()
     expect(lead.locator("ul.messages")).to_contain_text("Your review was submitted")
     expect(lead.locator("table.list tbody tr").filter(has_text="Product manager")).to_contain_text("Submitted")

@@ -58,7 +58,10 @@ def _role_with_history():
     role = role_with_duties("收集用户反馈,分析用户需求,提出改进建议。", "维护用户关系,提升用户满意度。")
     role_duties_replace(
         role=role,
-        duties=[{"text": "收集用户反馈,分析用户需求,提升服务质量。"}, {"text": "维护用户关系,提升用户满意度。"}],
+        duties=[
+            {"id": role.duties.get(position=1).pk, "text": "收集用户反馈,分析用户需求,提升服务质量。"},
+            {"text": "维护用户关系,提升用户满意度。"},
+        ],
         expected_version=1,
         acting_user=None,
         reason="Align with the team",

@@ -267,3 +267,79 @@ def test_list_endpoints_query_counts_do_not_grow(api, org, extra, django_assert_
         ):
             with django_assert_max_num_queries(10):
                 assert api.get(url).status_code == 200
+
+
+def test_stale_approval_with_conflicts_is_409_merge_conflict_then_resolved(api, org, cycle):
+    ids = {d.text: d.pk for d in org.pm.duties.all()}
+    prd, launches, metrics = ids["Write the PRD"], ids["Coordinate launches"], ids["Monitor metrics"]
+    review = review_of(cycle, org.pm)
+    as_user(api, org.lead)
+    proposal = [{"id": prd, "text": "Write the spec"}, {"id": launches, "text": "Coordinate launches"}]
+    response = api.post(
+        f"/api/v1/role-reviews/{review.pk}/submit/", {"outcome": "revise", "duties": proposal}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["proposed_duties"][0]["id"] == prd
+    role_duties_replace(
+        role=org.pm,
+        duties=[
+            {"id": prd, "text": "Write the PRD and roadmap"},
+            {"text": "Coordinate launches"},
+            {"id": metrics, "text": "Monitor"},
+        ],
+        expected_version=1,
+        acting_user=org.hr,
+    )
+    as_user(api, org.hr)
+    url = f"/api/v1/role-reviews/{review.pk}/approve/"
+    body = assert_error(api.post(url, {"onto_current": True}, format="json"), 409, "merge_conflict")
+    # the PRD duty was reworded on both sides; "Monitor metrics" was reworded by HR and removed by the lead
+    assert set(body["fields"]) == {str(prd), str(metrics)}
+    assert body["fields"][str(prd)]["base"] == {"position": 1, "text": "Write the PRD", "serves": None}
+    assert body["fields"][str(prd)]["current"]["text"] == "Write the PRD and roadmap"
+    assert body["fields"][str(prd)]["proposed"]["text"] == "Write the spec"
+    assert body["fields"][str(metrics)]["proposed"] is None and body["current_version"] == 2
+    assert review_of(cycle, org.pm).state == ReviewState.SUBMITTED
+    assert RoleRevision.objects.filter(role=org.pm).count() == 2  # nothing applied
+
+    bad = {"onto_current": True, "resolutions": {str(prd): {"take": "text"}}}
+    assert_error(api.post(url, bad, format="json"), 400, "invalid")
+    partial = {"onto_current": True, "resolutions": {str(prd): {"take": "current"}}}
+    body = assert_error(api.post(url, partial, format="json"), 409, "merge_conflict")
+    assert set(body["fields"]) == {str(metrics)}
+    resolved = {
+        "onto_current": True,
+        "expected_version": 2,
+        "resolutions": {
+            str(prd): {"take": "text", "text": "Write the spec and roadmap"},
+            str(metrics): {"take": "current"},
+        },
+    }
+    response = api.post(url, resolved, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == "approved" and response.json()["applied_revision"]["number"] == 3
+    assert duties_of(org.pm) == ["Write the spec and roadmap", "Coordinate launches", "Monitor"]
+
+
+def test_keep_with_an_edited_list_is_400_through_the_api(api, org, cycle):
+    review = review_of(cycle, org.pm)
+    as_user(api, org.lead)
+    url = f"/api/v1/role-reviews/{review.pk}/submit/"
+    body = assert_error(
+        api.post(url, {"outcome": "keep", "duties": [{"text": "Something else"}]}, format="json"), 400, "invalid"
+    )
+    assert body["fields"] == {"duties": ["You edited the list: choose Revise, or undo the edits."]}
+    assert review_of(cycle, org.pm).state == ReviewState.PENDING
+    assert api.post(url, {"outcome": "keep"}, format="json").status_code == 200
+
+
+def test_merge_conflict_is_in_the_openapi_schema(api, org):
+    as_user(api, org.hr)
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    approve = schema["paths"]["/api/v1/role-reviews/{id}/approve/"]["post"]
+    ref = approve["responses"]["409"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert "merge_conflict" in approve["responses"]["409"]["description"]
+    assert set(schema["components"]["schemas"][ref]["properties"]) >= {"detail", "code", "fields", "current_version"}
+    request = approve["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert {"onto_current", "resolutions", "expected_version"} <= set(
+        schema["components"]["schemas"][request]["properties"]
+    )

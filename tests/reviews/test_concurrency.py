@@ -152,3 +152,85 @@ def test_a_lead_removed_while_submitting_either_submits_first_or_is_refused(org)
         services.review_cycle_cancel(cycle=cycle, acting_user=org.hr)
         membership_add(user=org.lead, team=org.product, is_lead=True, acting_user=org.hr)
     assert sum(outcomes.values()) == REPETITIONS
+
+
+def _assigned_to_leads(cycle):
+    """Every pending or sent-back review of the cycle is held by someone who leads its role's
+    team or a team above (or by nobody: HR's dashboard lists it)."""
+    from teams.models import Membership
+    from teams.selectors import TeamTree
+
+    tree = TeamTree.load()
+    leads = set(Membership.objects.filter(is_lead=True, user__is_active=True).values_list("team_id", "user_id"))
+    wrong = []
+    for review in RoleReview.objects.filter(
+        cycle=cycle, state__in=(ReviewState.PENDING, ReviewState.SENT_BACK)
+    ).select_related("role"):
+        if review.reviewer_id is None:
+            continue
+        if not any((team_id, review.reviewer_id) in leads for team_id in tree.path(review.role.team_id)):
+            wrong.append((review.role.title, review.reviewer_id))
+    return wrong
+
+
+def test_two_co_leads_removed_at_once_never_leave_a_review_with_either(org, cycle):
+    """Write skew: each removal, seeing the other co-lead still there, gives the review to the
+    other one. Leadership changes are serialised, so the second sees the first's result."""
+    from teams.models import Membership
+    from teams.services import membership_add, membership_remove
+    from tests.factories import UserFactory
+
+    co = UserFactory(username="co-lead")
+    review = RoleReview.objects.get(cycle=cycle, role=org.pm)
+    for _i in range(REPETITIONS):
+        Membership.objects.filter(team=org.product).delete()
+        first = membership_add(user=org.lead, team=org.product, is_lead=True, acting_user=org.hr)
+        second = membership_add(user=co, team=org.product, is_lead=True, acting_user=org.hr)
+        RoleReview.objects.filter(pk=review.pk).update(reviewer=co)
+        results = race(
+            lambda m=first: membership_remove(membership=m, acting_user=org.hr),
+            lambda m=second: membership_remove(membership=m, acting_user=org.hr),
+        )
+        assert [kind for kind, _v in results] == ["ok", "ok"], results
+        assert _assigned_to_leads(cycle) == []
+        review.refresh_from_db()
+        assert review.reviewer_id == org.boss.pk
+
+
+def test_hr_giving_a_review_to_a_lead_being_removed_never_leaves_it_with_them(org, cycle):
+    from django.core.exceptions import ValidationError
+
+    from teams.models import Membership
+    from teams.services import membership_add, membership_remove
+
+    review = RoleReview.objects.get(cycle=cycle, role=org.dev)
+    for _i in range(REPETITIONS):
+        Membership.objects.filter(team=org.product).delete()
+        membership = membership_add(user=org.lead, team=org.product, is_lead=True, acting_user=org.hr)
+        RoleReview.objects.filter(pk=review.pk).update(reviewer=org.boss)
+        results = race(
+            lambda: services.role_review_assign(review=review, reviewer=org.lead, acting_user=org.hr),
+            lambda m=membership: membership_remove(membership=m, acting_user=org.hr),
+        )
+        assert results[1][0] == "ok", results
+        assert results[0][0] == "ok" or isinstance(results[0][1], ValidationError), results
+        assert _assigned_to_leads(cycle) == []
+
+
+def test_opening_a_cycle_while_a_lead_is_removed_never_assigns_them(org):
+    from teams.models import Membership
+    from teams.services import membership_add, membership_remove
+
+    for i in range(REPETITIONS):
+        Membership.objects.filter(team=org.product).delete()
+        membership = membership_add(user=org.lead, team=org.product, is_lead=True, acting_user=org.hr)
+        draft = services.review_cycle_create(
+            name=f"C{i}", starts_on=dt.date(2026, 1, 1), due_on=dt.date(2026, 1, 31), acting_user=org.hr
+        )
+        results = race(
+            lambda d=draft: services.review_cycle_open(cycle=d, acting_user=org.hr),
+            lambda m=membership: membership_remove(membership=m, acting_user=org.hr),
+        )
+        assert [kind for kind, _v in results] == ["ok", "ok"], results
+        assert _assigned_to_leads(draft) == []
+        services.review_cycle_cancel(cycle=draft, acting_user=org.hr)

@@ -225,7 +225,8 @@ def test_stale_review_is_refused_then_applied_onto_current_list_explicitly(cycle
     review.refresh_from_db()
     assert review.state == ReviewState.SUBMITTED and duties_of(org.pm)[-1] == "X"
     services.role_review_approve(review=review, acting_user=org.hr, onto_current=True)
-    assert duties_of(org.pm) == ["Write the PRD", "Monitor metrics"]
+    # merged: the reviewer's removal of "Coordinate launches" and HR's "X" both hold
+    assert duties_of(org.pm) == ["Write the PRD", "Monitor metrics", "X"]
     review.refresh_from_db()
     assert review.applied_revision.number == 3
 

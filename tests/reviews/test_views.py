@@ -118,7 +118,8 @@ def test_hr_decision_screen_shows_an_escaped_diff_and_refuses_stale(client, org,
         reverse("reviews:review", args=[review.pk]), {"action": "approve", "note": "", "onto_current": "on"}
     )
     assert response.status_code == 302
-    assert duties_of(org.pm) == ["<script>alert(1)</script>", "Write the PRD"]
+    # merged with HR's change: "Write the PRD" was removed since, the lead's new duty is added
+    assert duties_of(org.pm) == ["Changed meanwhile", "<script>alert(1)</script>"]
 
 
 def test_hr_sends_back_with_a_note(client, org, cycle, mailoutbox, django_capture_on_commit_callbacks):
@@ -282,3 +283,157 @@ def test_list_pages_query_counts_do_not_grow(client, org, extra, django_assert_m
     client.force_login(org.member)
     with django_assert_max_num_queries(10):
         assert client.get(reverse("reviews:my_suggestions")).status_code == 200
+
+
+def test_keep_with_an_edited_list_is_refused_and_the_page_keeps_what_was_typed(client, org, cycle):
+    review = review_of(cycle, org.pm)
+    client.force_login(org.lead)
+    page = client.get(reverse("reviews:review", args=[review.pk])).content.decode()
+    # the list becomes read-only on Keep through a static script, not an inline one
+    assert 'src="/static/js/review-form.js"' in page and "<script>" not in page
+    assert "data-review-form" in page and "data-revise-list" in page
+    ids = {d.text: d.pk for d in org.pm.duties.all()}
+    rows = [
+        {"id": ids["Write the PRD"], "position": "1", "text": "Write the PRD and the roadmap"},
+        {"id": ids["Coordinate launches"], "position": "2", "text": "Coordinate launches"},
+        {"id": ids["Monitor metrics"], "position": "3", "text": "Monitor metrics"},
+    ]
+    response = client.post(reverse("reviews:review", args=[review.pk]), formset_post(rows, outcome="keep"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "You edited the list: choose Revise, or undo the edits." in body
+    assert 'value="Write the PRD and the roadmap"' in body  # what they typed is still there
+    review.refresh_from_db()
+    assert review.state == ReviewState.PENDING and review.outcome == ""
+    # an untouched list is a plain keep
+    rows[0]["text"] = "Write the PRD"
+    response = client.post(reverse("reviews:review", args=[review.pk]), formset_post(rows, outcome="keep"))
+    assert response.status_code == 302
+    review.refresh_from_db()
+    assert review.state == ReviewState.SUBMITTED and review.outcome == "keep"
+
+
+def test_stale_decision_page_shows_conflicts_and_applies_nothing_until_hr_chooses(client, org, cycle):
+    ids = {d.text: d.pk for d in org.pm.duties.all()}
+    prd, metrics = ids["Write the PRD"], ids["Monitor metrics"]
+    review = review_of(cycle, org.pm)
+    services.role_review_submit(
+        review=review,
+        outcome="revise",
+        duties=[
+            {"id": prd, "text": "Write the spec"},
+            {"id": ids["Coordinate launches"], "text": "Coordinate launches"},
+            {"id": metrics, "text": "Monitor metrics weekly"},
+        ],
+        acting_user=org.lead,
+    )
+    role_duties_replace(
+        role=org.pm,
+        duties=[
+            {"id": prd, "text": "Write the PRD & <b>roadmap</b>"},
+            {"text": "Coordinate launches"},
+            {"text": "Monitor metrics"},
+            {"text": "Hire"},
+        ],
+        expected_version=1,
+        acting_user=org.hr,
+    )
+    client.force_login(org.hr)
+    url = reverse("reviews:review", args=[review.pk])
+    page = client.get(url).content.decode()
+    # the conflicting duty, with its three versions (escaped) and a choice
+    assert f'name="resolve-{prd}"' in page and f'name="resolve-{metrics}"' not in page
+    assert "Write the PRD &amp; &lt;b&gt;roadmap&lt;/b&gt;" in page and "Write the spec" in page
+    # the preview is what applying does: HR's addition stays, the lead's rewording of metrics is in
+    assert "Hire" in page and "Monitor metrics weekly" in page
+
+    response = client.post(url, {"action": "approve", "note": "", "onto_current": "on", "expected_version": "2"})
+    assert response.status_code == 200 and "Nothing was applied" in response.content.decode()
+    assert duties_of(org.pm) == ["Write the PRD & <b>roadmap</b>", "Coordinate launches", "Monitor metrics", "Hire"]
+
+    response = client.post(
+        url,
+        {
+            "action": "approve",
+            "note": "",
+            "onto_current": "on",
+            "expected_version": "2",
+            f"resolve-{prd}": "text",
+            f"resolve-{prd}-text": "Write the spec and the roadmap",
+        },
+    )
+    assert response.status_code == 302
+    assert duties_of(org.pm) == [
+        "Write the spec and the roadmap",
+        "Coordinate launches",
+        "Monitor metrics weekly",
+        "Hire",
+    ]
+    review.refresh_from_db()
+    assert review.state == ReviewState.APPROVED and review.applied_revision.number == 3
+
+
+def test_stale_change_suggestion_page_shows_the_conflict_and_accepting_needs_a_choice(client, org):
+    duty = org.pm.duties.get(text="Write the PRD")
+    suggestion = services.suggestion_create(
+        role=org.pm, kind="change", duty=duty, proposed_text="Write the spec", rationale="r", acting_user=org.member
+    )
+    role_duties_replace(
+        role=org.pm,
+        duties=[{"id": duty.pk, "text": "Write the PRD with design"}, {"text": "Coordinate launches"}],
+        expected_version=1,
+        acting_user=org.hr,
+    )
+    client.force_login(org.hr)
+    url = reverse("reviews:suggestion", args=[suggestion.pk])
+    page = client.get(url).content.decode()
+    assert f'name="resolve-{duty.pk}"' in page and "Write the PRD with design" in page
+    response = client.post(url, {"action": "accept", "note": "", "onto_current": "on", "expected_version": "2"})
+    assert response.status_code == 200 and "Nothing was applied" in response.content.decode()
+    assert duties_of(org.pm) == ["Write the PRD with design", "Coordinate launches"]
+    response = client.post(
+        url,
+        {
+            "action": "accept",
+            "note": "",
+            "onto_current": "on",
+            "expected_version": "2",
+            f"resolve-{duty.pk}": "current",
+        },
+    )
+    assert response.status_code == 302
+    suggestion.refresh_from_db()
+    assert suggestion.state == SuggestionState.ACCEPTED and duties_of(org.pm) == [
+        "Write the PRD with design",
+        "Coordinate launches",
+    ]
+
+
+def test_a_sent_back_proposal_is_carried_over_onto_changes_made_since(client, org, cycle):
+    ids = {d.text: d.pk for d in org.pm.duties.all()}
+    review = review_of(cycle, org.pm)
+    services.role_review_submit(
+        review=review,
+        outcome="revise",
+        duties=[
+            {"id": ids["Write the PRD"], "text": "Write the spec"},
+            {"id": ids["Monitor metrics"], "text": "Monitor metrics"},
+        ],
+        acting_user=org.lead,
+    )
+    services.role_review_send_back(review=review, note="Shorter", acting_user=org.hr)
+    role_duties_replace(
+        role=org.pm,
+        duties=[
+            {"text": "Write the PRD"},
+            {"text": "Coordinate launches"},
+            {"text": "Monitor metrics"},
+            {"text": "Hire"},
+        ],
+        expected_version=1,
+        acting_user=org.hr,
+    )
+    client.force_login(org.lead)
+    page = client.get(reverse("reviews:review", args=[review.pk])).content.decode()
+    # the lead's rewording and removal, and HR's new duty (not silently dropped by a resubmission)
+    assert 'value="Write the spec"' in page and 'value="Hire"' in page and 'value="Coordinate launches"' not in page

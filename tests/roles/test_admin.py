@@ -314,7 +314,12 @@ def test_revision_page_shows_snapshot_and_escaped_diff(client, hr):
     role = role_with_duties("Keep", "Old wording", "Drop me", "Move me")
     role_duties_replace(
         role=role,
-        duties=[{"text": "Move me"}, {"text": "Keep"}, {"text": "New <b>wording</b>"}],
+        # the admin's form sends the ids of the duties it keeps: "Old wording" is reworded
+        duties=[
+            {"text": "Move me"},
+            {"text": "Keep"},
+            {"id": role.duties.get(text="Old wording").pk, "text": "New <b>wording</b>"},
+        ],
         expected_version=1,
         acting_user=hr,
         source="admin",

@@ -93,3 +93,26 @@ def test_the_repair_goes_through_the_cycle_once_however_long(hr):
     assert run("--repair")[0] == 0
     tree = TeamTree.load()
     assert tree.cycles() == [] and len(tree.roots()) == 1 and len(tree.subtree_ids(tree.roots())) == 5
+
+
+def test_repair_handles_an_archived_team_on_a_cycle_and_is_idempotent(hr):
+    """A cycle through an archived team (so the active one is also 'under an archived team'),
+    a long chain hanging below it. One repair fixes all; a second finds nothing to do and
+    changes nothing. (A team its own parent is refused by a database constraint.)"""
+    gone, alive = TeamFactory(slug="gone", archived=True), TeamFactory(slug="alive")
+    Team.objects.filter(pk=gone.pk).update(parent=alive)
+    Team.objects.filter(pk=alive.pk).update(parent=gone)
+    chain = [alive]
+    for i in range(30):
+        chain.append(TeamFactory(slug=f"deep-{i}", parent=chain[-1]))
+    assert run()[0] == 1
+
+    assert run("--repair")[0] == 0
+
+    tree = TeamTree.load()
+    assert tree.cycles() == [] and org_structure_problems() == []
+    assert len(tree.subtree_ids(tree.roots())) == Team.objects.count()
+    assert Team.objects.get(pk=chain[-1].pk).parent_id == chain[-2].pk  # the chain below is untouched
+    events = ChangeEvent.objects.count()
+    assert run("--repair") == (0, "The organisation is sound.\n", "")
+    assert ChangeEvent.objects.count() == events

@@ -145,3 +145,28 @@ def test_the_admin_answers_with_a_cycle_in_the_data(client, hr, cycle_org, deadl
     assert client.get(f"/admin/teams/team/{a.pk}/change/").status_code in (200, 302)
     assert client.get(f"/admin/teams/team/{b.pk}/change/").status_code in (200, 302)
     assert client.get("/admin/teams/membership/").status_code == 200
+
+
+def test_a_tree_deeper_than_the_walk_bound_still_refuses_a_cycle(hr, monkeypatch):
+    """The walk's depth bound protects pages from a cycle; the cycle check must not rely on it
+    (a move under a team deeper than the bound would otherwise pass the check). The tree
+    cannot grow beyond the bound either."""
+    from django.core.exceptions import ValidationError
+
+    from teams.services import team_create, team_move
+
+    monkeypatch.setattr(TeamTree, "MAX_DEPTH", 4)
+    chain = [TeamFactory(slug="level-0")]
+    for level in range(1, 5):
+        chain.append(TeamFactory(slug=f"level-{level}", parent=chain[-1]))
+    with pytest.raises(ValidationError) as refused:
+        team_move(team=chain[0], new_parent=chain[-1], acting_user=hr)
+    assert "parent" in refused.value.message_dict
+    assert TeamTree.load().cycles() == []
+    with pytest.raises(ValidationError) as too_deep:
+        team_create(name="Too deep", parent=chain[-1], acting_user=hr)
+    assert too_deep.value.error_dict["parent"][0].code == "tree_too_deep"
+    other = TeamFactory(slug="other")
+    TeamFactory(slug="other-child", parent=other)
+    with pytest.raises(ValidationError):
+        team_move(team=other, new_parent=chain[-2], acting_user=hr)  # its child would be too deep
