@@ -31,10 +31,12 @@ from orgstructure.admin import (
 from roles import services
 from roles.diffing import duty_list_diff
 from roles.forms import DutyFormSet, DutyInlineForm, RoleAdminForm
-from roles.models import Duty, RevisionSource, Role, RoleRevision, RoleStatus
+from roles.models import Duty, EquivalentTerm, RevisionSource, Role, RoleRevision, RoleStatus
+from roles.overlap import equivalent_term_create, equivalent_term_delete, equivalent_term_update
 from roles.permissions import RolePermissions
 from roles.quality import role_quality_issues
 from teams.models import TeamDuty
+from teams.permissions import is_hr_manager
 
 _ROLE_SERVICE_FIELDS = ("title", "slug", "purpose", "headcount", "status")
 
@@ -414,3 +416,51 @@ class RoleRevisionAdmin(admin.ModelAdmin):
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(role_url)
+
+
+@admin.register(EquivalentTerm)
+class EquivalentTermAdmin(ServiceModelAdmin):
+    """Equivalent terms of the overlap analysis (市场调研 ~ 市场分析): HR edits them here; a change
+    applies at once (the duties containing the terms are indexed again in the same save)."""
+
+    list_display = ("term", "equivalent", "updated_at")
+    search_fields = ("term", "equivalent")
+    fields = ("term", "equivalent")
+
+    def _hr(self, request) -> bool:
+        return is_hr_manager(request.user)
+
+    def has_module_permission(self, request):
+        return self._hr(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._hr(request)
+
+    def has_add_permission(self, request):
+        return self._hr(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._hr(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._hr(request)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        with service_call():
+            if change:
+                saved = equivalent_term_update(
+                    entry=obj, term=data["term"], equivalent=data["equivalent"], acting_user=request.user
+                )
+            else:
+                saved = equivalent_term_create(
+                    term=data["term"], equivalent=data["equivalent"], acting_user=request.user
+                )
+        copy_saved_fields(obj, saved)
+
+    def delete_model(self, request, obj):
+        equivalent_term_delete(entry=obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            equivalent_term_delete(entry=entry, acting_user=request.user)

@@ -5,28 +5,32 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from roles.analysis import (
+from roles.analysis import analysis_team_scope, coverage_report, coverage_summary, coverage_team_ids
+from roles.models import Duty, OverlapRelation, Role, RoleStatus
+from roles.overlap import (
     DEFAULT_OVERLAP_THRESHOLD,
+    DEFAULT_RELATIONS,
     MIN_OVERLAP_THRESHOLD,
-    Relation,
-    analysis_team_scope,
-    coverage_report,
-    coverage_summary,
-    coverage_team_ids,
+    Decided,
+    overlap_counts,
+    overlap_decision_clear,
+    overlap_decision_mark,
     overlap_pairs,
-    overlap_pairs_resolve,
+    overlap_views,
 )
-from roles.models import Duty, Role, RoleStatus
 from teams.models import Membership, Team, TeamDuty
 from teams.permissions import is_hr_manager
 from teams.selectors import TeamTree
@@ -65,10 +69,18 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
 
 
 class OverlapForm(forms.Form):
-    SHOW_CHOICES = [
+    RELATION_CHOICES = [
+        ("", gettext_lazy("Different roles or teams")),
+        (OverlapRelation.CROSS_TEAM, gettext_lazy("Only different teams")),
+        (OverlapRelation.SAME_TEAM, gettext_lazy("Only within one team")),
+        (OverlapRelation.SERVES, gettext_lazy("Role duties restating the core duty they serve")),
+        (OverlapRelation.SAME_ROLE, gettext_lazy("Within one role")),
         ("all", gettext_lazy("All pairs")),
-        ("overlaps", gettext_lazy("Only duties of different roles or teams")),
-        (Relation.SERVES, gettext_lazy("Only role duties restating the core duty they serve")),
+    ]
+    DECIDED_CHOICES = [
+        (Decided.UNDECIDED, gettext_lazy("Not yet decided")),
+        (Decided.INTENDED, gettext_lazy("Marked as intended")),
+        (Decided.ALL, gettext_lazy("Both")),
     ]
     threshold = forms.FloatField(
         label=gettext_lazy("Minimum similarity"),
@@ -77,9 +89,18 @@ class OverlapForm(forms.Form):
         initial=DEFAULT_OVERLAP_THRESHOLD,
         required=False,
         widget=forms.NumberInput(attrs={"step": "0.05"}),
-        help_text=gettext_lazy("From 0.3 (loosely related) to 1 (the same words)."),
+        help_text=gettext_lazy("From 0.4 (one activity alike) to 1 (the same words)."),
     )
-    show = forms.ChoiceField(label=gettext_lazy("Show"), choices=SHOW_CHOICES, required=False, initial="all")
+    relation = forms.ChoiceField(label=gettext_lazy("Show"), choices=RELATION_CHOICES, required=False)
+    decided = forms.ChoiceField(
+        label=gettext_lazy("Decision"), choices=DECIDED_CHOICES, required=False, initial=Decided.UNDECIDED
+    )
+
+
+def _relations(value: str):
+    if not value:
+        return DEFAULT_RELATIONS
+    return None if value == "all" else [value]
 
 
 @login_required
@@ -88,16 +109,14 @@ def overlaps_page(request: HttpRequest) -> HttpResponse:
     root = _root(request)
     scope = analysis_team_scope(request.user, root=root)
     form = OverlapForm(request.GET or None)
-    threshold, show = DEFAULT_OVERLAP_THRESHOLD, "all"
+    threshold, relation, decided = DEFAULT_OVERLAP_THRESHOLD, "", Decided.UNDECIDED
     if form.is_bound and form.is_valid():
         threshold = form.cleaned_data["threshold"] or DEFAULT_OVERLAP_THRESHOLD
-        show = form.cleaned_data["show"] or "all"
-    relations = {
-        "all": None,
-        "overlaps": [Relation.SAME_TEAM, Relation.CROSS_TEAM],
-        Relation.SERVES: [Relation.SERVES],
-    }[show]
-    pairs, stats = overlap_pairs(user=request.user, threshold=threshold, scope=scope, relations=relations)
+        relation = form.cleaned_data["relation"] or ""
+        decided = form.cleaned_data["decided"] or Decided.UNDECIDED
+    pairs = overlap_pairs(
+        user=request.user, threshold=threshold, scope=scope, relations=_relations(relation), decided=decided
+    )
     page = Paginator(pairs, PAIRS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -106,11 +125,44 @@ def overlaps_page(request: HttpRequest) -> HttpResponse:
         "form": form,
         "threshold": threshold,
         "page": page,
-        "pairs": overlap_pairs_resolve(list(page.object_list)),
-        "stats": stats,
+        "pairs": overlap_views(list(page.object_list)),
+        "can_decide": is_hr_manager(request.user),
+        "back": request.get_full_path(),
         "query": query.urlencode(),
     }
     return render(request, "analysis/overlaps.html", context)
+
+
+class IntendedForm(forms.Form):
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000)
+    clear = forms.BooleanField(required=False)
+
+
+@login_required
+@require_POST
+def overlap_intended(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a pair as intended (with a note), or take the mark back; then back to the list."""
+    scope = analysis_team_scope(request.user)
+    pair = (
+        overlap_pairs(user=request.user, threshold=0, scope=scope, relations=None, decided=Decided.ALL)
+        .filter(pk=pk)
+        .first()
+    )
+    if pair is None:
+        raise Http404(_("No such pair (its texts may have changed since)."))
+    form = IntendedForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    elif form.cleaned_data["clear"]:
+        overlap_decision_clear(pair=pair, acting_user=request.user)
+        messages.success(request, _("The pair is listed as undecided again."))
+    else:
+        overlap_decision_mark(pair=pair, note=form.cleaned_data["note"], acting_user=request.user)
+        messages.success(request, _("Marked as intended: the pair leaves the list until either text changes."))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=False):
+        back = reverse("analysis:overlaps")
+    return redirect(back)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -216,20 +268,18 @@ def review_status() -> dict:
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not is_hr_manager(request.user):
         raise PermissionDenied(_("The dashboard is for HR managers."))
-    pairs, _stats = overlap_pairs(user=request.user)
-    by_relation = defaultdict(int)
-    for p in pairs:
-        by_relation[p.relation] += 1
-    top_overlaps = overlap_pairs_resolve([p for p in pairs if p.relation != Relation.SERVES][:5])
+    counts = overlap_counts(user=request.user)
+    top = overlap_pairs(user=request.user)[:5]
     context = {
         "summary": coverage_summary(user=request.user, scope=None),
         "teams": (teams := team_counts(user=request.user)),
         "chart_height": len(teams) * BAR_ROW_HEIGHT + 4,
         "overlaps": {
-            "total": len(pairs),
-            "serves": by_relation[Relation.SERVES],
-            "elsewhere": by_relation[Relation.SAME_TEAM] + by_relation[Relation.CROSS_TEAM],
-            "top": top_overlaps,
+            "total": counts[OverlapRelation.SAME_TEAM] + counts[OverlapRelation.CROSS_TEAM],
+            "serves": counts[OverlapRelation.SERVES],
+            "elsewhere": counts[OverlapRelation.SAME_TEAM] + counts[OverlapRelation.CROSS_TEAM],
+            "cross_team": counts[OverlapRelation.CROSS_TEAM],
+            "top": overlap_views(list(top)),
             "threshold": DEFAULT_OVERLAP_THRESHOLD,
         },
         "reviews": review_status(),

@@ -196,190 +196,137 @@ _ROLE_TITLES = {
 }
 _LEVELS = {"zh": ["", "高级", "资深", "初级"], "en": ["", "Senior ", "Staff ", "Junior "]}
 
+# Duty texts. A real duty is a short list of activities ("verb + what it acts on"), and what
+# it acts on is specific to the team: its products, systems, partners, processes. Built from a
+# few thousand phrases, every team would do everything (issue 13: over a million pairs alike).
+# So each team gets its own vocabulary of names drawn from a large pool (pseudo-words standing in
+# for a team's own product and system names, millions in each language), plus a few words every
+# team uses (用户, 数据; "customer", "data"); an activity is a common verb with two of the
+# team's names and now and then a common word. Overlaps are then planted at the rates assumed for
+# a real organisation (see README "Performance"): a duty of another team's activity
+# (CROSS_TEAM_SHARE), a role duty restating the core duty it serves (RESTATE_SHARE).
+CROSS_TEAM_SHARE = 0.03
+RESTATE_SHARE = 0.1
+TEAM_WORDS = 300
+
 _ACTIONS = {
-    "zh": ["负责", "参与", "主导", "协调", "跟进", "优化", "制定", "执行", "监控", "分析", "推动", "维护"],
+    "zh": [
+        "负责",
+        "参与",
+        "主导",
+        "协调",
+        "跟进",
+        "优化",
+        "制定",
+        "执行",
+        "监控",
+        "分析",
+        "推动",
+        "维护",
+        "设计",
+        "评审",
+        "规划",
+        "搭建",
+        "运营",
+        "测试",
+        "上线",
+        "整理",
+        "审核",
+        "培训",
+        "对接",
+        "复盘",
+        *["梳理", "排查", "采购", "招募", "核算", "预测", "盘点", "签约", "巡检", "发布", "迁移", "改版"],
+    ],
     "en": [
         "Own",
-        "Take part in",
+        "Run",
         "Lead",
         "Coordinate",
-        "Follow up on",
+        "Follow up",
         "Improve",
         "Define",
-        "Run",
+        "Plan",
         "Monitor",
         "Analyse",
         "Drive",
         "Maintain",
+        "Design",
+        "Review",
+        "Build",
+        "Test",
+        "Launch",
+        "Document",
+        "Audit",
+        "Train",
+        "Support",
+        "Negotiate",
+        "Forecast",
+        "Report on",
+        *[
+            "Migrate",
+            "Price",
+            "Schedule",
+            "Procure",
+            "Recruit",
+            "Reconcile",
+            "Inspect",
+            "Publish",
+            "Redesign",
+            "Budget",
+            "Localise",
+            "Certify",
+        ],
     ],
 }
-_OBJECTS = {
-    "zh": [
-        "需求分析与产品规划",
-        "商品上架与类目管理",
-        "促销活动的策划与执行",
-        "用户反馈的收集与整理",
-        "订单异常处理",
-        "数据报表与指标体系",
-        "系统架构设计",
-        "接口开发与联调",
-        "测试用例编写",
-        "线上故障排查",
-        "客户投诉处理",
-        "渠道投放预算",
-        "品牌内容制作",
-        "库存与补货计划",
-        "供应商沟通",
-        "服务质量抽检",
-        "知识库内容更新",
-        "推荐算法迭代",
-        "页面交互设计",
-        "发布流程与变更管理",
-        "安全漏洞修复",
-        "会员权益设计",
-        "直播排期",
-        "竞品调研",
-    ],
-    "en": [
-        "requirements analysis and roadmaps",
-        "product listing and category setup",
-        "promotion planning and delivery",
-        "customer feedback collection",
-        "order exception handling",
-        "reports and metric definitions",
-        "system architecture",
-        "API development and integration",
-        "test case design",
-        "production incident triage",
-        "customer complaint handling",
-        "channel budget allocation",
-        "brand content production",
-        "stock and replenishment plans",
-        "supplier communication",
-        "service quality sampling",
-        "knowledge base updates",
-        "recommendation model iterations",
-        "interaction design",
-        "release management",
-        "security fixes",
-        "membership benefits",
-        "live stream scheduling",
-        "competitor research",
-    ],
+_COMMON_WORDS = {
+    "zh": ["用户", "数据", "流程", "质量", "成本", "效率", "体验", "风险", "需求", "目标", "报表", "预算"],
+    "en": ["customer", "data", "process", "quality", "cost", "service", "risk", "budget", "report", "targets"],
 }
-_GOALS = {
-    "zh": [
-        "，提升转化率",
-        "，保障用户体验",
-        "，降低运营成本",
-        "，确保按时交付",
-        "，提高服务满意度",
-        "，支持业务增长",
-        "，减少故障时长",
-        "",
-        "",
-        "",
-    ],
-    "en": [
-        " to lift conversion",
-        " to keep the experience smooth",
-        " to cut operating cost",
-        " to deliver on time",
-        " to raise satisfaction",
-        " to support growth",
-        " to shorten outages",
-        "",
-        "",
-        "",
-    ],
-}
+# The first 3,000 CJK Unified Ideographs: names made of them rarely share a character pair by
+# chance (a few common characters would make every name's bigrams common, which no real set of
+# product and system names does).
+_ZH_CHARS = "".join(chr(c) for c in range(0x4E00, 0x4E00 + 3000))
+_EN_SYLLABLES = [
+    c + v
+    for c in ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "tr", "st", "pl"]
+    for v in ["a", "e", "i", "o", "u", "ai", "io", "or", "an", "el"]
+]
 
-# What a duty is about (a product or business object): with the team's area and two activities it
-# makes a text that few other duties share word for word, as in a real organisation, where
-# near-duplicates exist but are the exception (the overlap analysis has to find them).
-_SUBJECTS = {
-    "zh": [
-        "优惠券",
-        "退款",
-        "物流",
-        "直播",
-        "会员卡",
-        "积分",
-        "发票",
-        "评价",
-        "秒杀",
-        "拼团",
-        "预售",
-        "跨境",
-        "海外仓",
-        "生鲜",
-        "图书",
-        "家电",
-        "美妆",
-        "母婴",
-        "服饰",
-        "数码",
-        "家居",
-        "运动",
-        "食品",
-        "医药",
-        "汽车",
-        "宠物",
-        "旅游",
-        "票务",
-        "二手",
-        "租赁",
-    ],
-    "en": [
-        "coupons",
-        "refunds",
-        "shipping",
-        "livestreams",
-        "gift-cards",
-        "points",
-        "invoices",
-        "reviews",
-        "flash-sales",
-        "group-buys",
-        "pre-orders",
-        "cross-border",
-        "warehouses",
-        "groceries",
-        "books",
-        "appliances",
-        "beauty",
-        "baby",
-        "fashion",
-        "electronics",
-        "home",
-        "sports",
-        "food",
-        "pharmacy",
-        "auto",
-        "pets",
-        "travel",
-        "tickets",
-        "resale",
-        "rentals",
-    ],
-}
 
-_CORE = {
-    "zh": [
-        "制定{area}的目标与规划",
-        "保障{area}的日常运转",
-        "持续改进{area}的流程与质量",
-        "与相关团队协作推进{area}项目",
-        "对{area}的关键指标负责",
-    ],
-    "en": [
-        "Set goals and plans for {area}",
-        "Keep {area} running day to day",
-        "Improve {area} processes and quality",
-        "Work with other teams on {area} projects",
-        "Be accountable for {area} key metrics",
-    ],
-}
+def _team_words(rng: random.Random, lang: str) -> list[str]:
+    """A team's own names (products, systems, partners): pseudo-words from a large pool."""
+    words: set[str] = set()
+    while len(words) < TEAM_WORDS:
+        if lang == "zh":
+            words.add("".join(rng.sample(_ZH_CHARS, 3)))
+        else:
+            words.add("".join(rng.choice(_EN_SYLLABLES) for _ in range(3)))
+    return sorted(words)
+
+
+def _activity(rng: random.Random, lang: str, words: Sequence[str]) -> str:
+    action = rng.choice(_ACTIONS[lang])
+    names = rng.sample(words, 2)
+    common = rng.choice(_COMMON_WORDS[lang]) if rng.random() < 0.2 else ""
+    if lang == "zh":
+        return f"{action}{''.join(names)}{common}"
+    return " ".join(part for part in (action, "the", *names, common) if part)
+
+
+def _duty_text(rng: random.Random, lang: str, words: Sequence[str], borrowed: str = "") -> str:
+    """Two or three activities; ``borrowed`` (another duty's activity) replaces the first."""
+    activities = [_activity(rng, lang, words) for _ in range(rng.choice((2, 3, 3)))]
+    if borrowed:
+        activities[0] = borrowed
+    if lang == "zh":
+        return "，".join(activities) + "。"
+    return ", ".join(activities[:1] + [a[0].lower() + a[1:] for a in activities[1:]]) + "."
+
+
+def _activities_of(text: str, lang: str) -> list[str]:
+    parts = text.rstrip("。.").split("，" if lang == "zh" else ", ")
+    return [p[0].upper() + p[1:] if lang == "en" else p for p in parts if p]
+
 
 _FAMILY_NAMES = {
     "zh": list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"),
@@ -482,22 +429,16 @@ def _bulk(model, objects: Sequence[Any], step: str, progress: Progress) -> None:
         progress(step, 0, 0)
 
 
-def _duty_text(rng: random.Random, lang: str, area: str) -> str:
-    action, subject, goal = rng.choice(_ACTIONS[lang]), rng.choice(_SUBJECTS[lang]), rng.choice(_GOALS[lang])
-    first, second = rng.sample(_OBJECTS[lang], 2)
-    if lang == "zh":
-        return f"{action}{area}{subject}的{first}与{second}{goal}"
-    return f"{action} {first} and {second} for {area} {subject}{goal}"
-
-
-def _duty_texts(rng: random.Random, lang: str, area: str, count: int) -> list[str]:
-    """``count`` different texts (the services refuse a repeated duty in one list)."""
+def _duty_texts(
+    rng: random.Random, lang: str, words: Sequence[str], count: int, borrow: Callable[[], str] | None = None
+) -> list[str]:
+    """``count`` different texts (the services refuse a repeated duty in one list); each borrows
+    an activity with probability ``CROSS_TEAM_SHARE`` when ``borrow`` is given."""
     texts: list[str] = []
     seen: set[str] = set()
     while len(texts) < count:
-        text = _duty_text(rng, lang, area)
-        if len(seen) >= 1000 or text.casefold() in seen:  # vocabulary exhausted: number them
-            text = f"{text} ({len(texts) + 1})"
+        borrowed = borrow() if borrow is not None and rng.random() < CROSS_TEAM_SHARE else ""
+        text = _duty_text(rng, lang, words, borrowed)
         if text.casefold() not in seen:
             seen.add(text.casefold())
             texts.append(text)
@@ -593,11 +534,10 @@ def org_generate(options: GenerateOptions, *, progress: Progress = _no_progress)
 
     core_duties: list[TeamDuty] = []
     core_by_team: list[list[TeamDuty]] = []
+    words_of = [_team_words(rng, lang_of[i]) for i in range(len(teams))]
     for i, team in enumerate(teams):
-        lang = lang_of[i]
-        area = team.name.rsplit(" ", 1)[0]
-        texts = rng.sample(_CORE[lang], k=min(options.core_duties_per_team, len(_CORE[lang])))
-        own = [TeamDuty(team=team, position=p, text=t.format(area=area)) for p, t in enumerate(texts, start=1)]
+        texts = _duty_texts(rng, lang_of[i], words_of[i], options.core_duties_per_team)
+        own = [TeamDuty(team=team, position=p, text=t) for p, t in enumerate(texts, start=1)]
         core_by_team.append(own)
         core_duties.extend(own)
     _bulk(TeamDuty, core_duties, "core duties", progress)
@@ -634,12 +574,28 @@ def org_generate(options: GenerateOptions, *, progress: Progress = _no_progress)
 
     duties: list[Duty] = []
     duties_of_role: list[list[Duty]] = []
+    written: dict[str, list[tuple[int, str]]] = {"zh": [], "en": []}  # (team index, text) so far
     for role, team_index, lang in zip(roles, team_of_role, role_lang, strict=True):
         core = core_by_team[team_index]
+        pool = written[lang]
+
+        def borrow(pool=pool, team_index=team_index, lang=lang) -> str:
+            for _ in range(5):
+                other_team, text = pool[rng.randrange(len(pool))] if pool else (team_index, "")
+                if other_team != team_index:
+                    return rng.choice(_activities_of(text, lang))
+            return ""
+
         own = []
-        for position, text in enumerate(_duty_texts(rng, lang, area_of[team_index], options.duties_per_role), start=1):
+        texts = _duty_texts(rng, lang, words_of[team_index], options.duties_per_role, borrow)
+        for position, text in enumerate(texts, start=1):
             serves = rng.choice(core) if core and rng.random() < 0.7 else None
+            if serves is not None and rng.random() < RESTATE_SHARE:  # restates the core duty it serves
+                restated = _duty_text(rng, lang, words_of[team_index], rng.choice(_activities_of(serves.text, lang)))
+                if restated.casefold() not in {t.casefold() for t in texts}:
+                    text = restated
             own.append(Duty(role=role, position=position, text=text, serves=serves))
+            pool.append((team_index, text))
         duties_of_role.append(own)
         duties.extend(own)
     _bulk(Duty, duties, "duties", progress)
@@ -735,7 +691,7 @@ def org_generate(options: GenerateOptions, *, progress: Progress = _no_progress)
                     duty=None if kind == SuggestionKind.ADD else duty,
                     duty_text="" if kind == SuggestionKind.ADD else duty.text,
                     kind=kind,
-                    proposed_text=_duty_text(rng, lang, area_of[team_of_role[i]])
+                    proposed_text=_duty_text(rng, lang, words_of[team_of_role[i]])
                     if kind != SuggestionKind.REMOVE
                     else "",
                     rationale=rng.choice(_RATIONALES[lang]),

@@ -7,7 +7,8 @@
   Chinese rendering in the seed), and mixed text in proportion. The longest seed duty is
   27 Chinese / 92 English characters.
 - **Near-duplicate**: two duties of the same role that say nearly the same thing
-  (``roles.textsim`` similarity at or above 0.6, the overlap analysis' default threshold).
+  (``roles.textsim`` similarity at or above 0.6; the overlap analysis lists them only with
+  ``relation=same_role``).
 - **Too many duties**: more than 10 (a list that long is no longer "clear").
 - **No duties**: an active or draft role with an empty list.
 

@@ -22,6 +22,7 @@ from orgstructure.changes import change_record
 from orgstructure.exceptions import ConflictError, StaleVersionError
 from orgstructure.validation import clean_duty_text, duplicate_key, refuse_unknown_fields
 from roles.models import Duty, RevisionSource, Role, RoleRevision, RoleStatus
+from roles.overlap import overlap_index_role
 from roles.permissions import RolePermissions
 from teams.models import Team, TeamDuty
 
@@ -356,6 +357,7 @@ def role_duties_replace(
         acting_user=acting_user,
         data={"version": role.version, "revision": revision.pk, "source": source},
     )
+    overlap_index_role(role)  # the overlap index never serves this role's old texts
     return revision
 
 

@@ -6,7 +6,7 @@ model's ``full_clean`` (DRF and hand-made forms do not), and records who did it 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -218,6 +218,18 @@ def team_unarchive(*, team: Team, acting_user) -> Team:
     return team
 
 
+# Called with the team, in the transaction, after its core duties changed: the layers above keep
+# what they derive from core duty texts current (roles registers its overlap index here; teams
+# does not import roles).
+_core_duties_listeners: list[Callable[[Team], None]] = []
+
+
+def on_core_duties_replaced(listener: Callable[[Team], None]) -> Callable[[Team], None]:
+    if listener not in _core_duties_listeners:
+        _core_duties_listeners.append(listener)
+    return listener
+
+
 @transaction.atomic
 def team_core_duties_replace(*, team: Team, duties: Sequence[dict], acting_user) -> list[TeamDuty]:
     """Replace a team's ordered core duties as a whole.
@@ -324,6 +336,8 @@ def team_core_duties_replace(*, team: Team, duties: Sequence[dict], acting_user)
         acting_user=acting_user,
         data={"core_duties": [{"id": d.pk, "position": d.position, "text": d.text} for d in result]},
     )
+    for listener in _core_duties_listeners:
+        listener(team)
     return result
 
 

@@ -18,19 +18,21 @@ from rest_framework.views import APIView
 from orgstructure.api.pagination import CappedPageNumberPagination
 from orgstructure.api.permissions import IsActiveAuthenticated
 from orgstructure.api.schema import ErrorResponses
-from roles.analysis import (
+from roles.analysis import analysis_team_scope, coverage_report, coverage_summary, coverage_team_ids
+from roles.models import OverlapItem, OverlapPair, OverlapRelation
+from roles.overlap import (
     DEFAULT_OVERLAP_THRESHOLD,
+    DEFAULT_RELATIONS,
     MIN_OVERLAP_THRESHOLD,
-    ROLE_DUTY,
-    Relation,
-    analysis_team_scope,
-    coverage_report,
-    coverage_summary,
-    coverage_team_ids,
+    Decided,
+    overlap_decision_clear,
+    overlap_decision_mark,
     overlap_pairs,
-    overlap_pairs_resolve,
+    overlap_views,
 )
 from teams.models import Team
+
+RELATIONS = list(OverlapRelation.values)
 
 # ----------------------------------------------------------------------------------------------
 # Serializers (output only; documents are built from the selectors' dataclasses)
@@ -99,26 +101,50 @@ class OverlapSideSerializer(serializers.Serializer):
     team = TeamRefSerializer()
     role = RoleRefSerializer(allow_null=True, help_text="The role of a role duty; null for a core duty.")
     serves = serializers.IntegerField(allow_null=True, help_text="The core duty a role duty serves.")
+    highlights = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=2),
+        help_text="`[start, end)` character spans of `text` that are shared activities.",
+    )
+
+
+class SharedActivitySerializer(serializers.Serializer):
+    a = serializers.CharField(help_text="The activity (clause) in side a's text.")
+    b = serializers.CharField(help_text="The activity in side b's text that is (nearly) the same.")
+    score = serializers.FloatField(help_text="Similarity of the two activities, 0…1.")
+
+
+class OverlapDecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(allow_blank=True)
+    decided_by = serializers.CharField(allow_null=True, help_text="Username of the HR manager.")
+    decided_at = serializers.DateTimeField()
 
 
 class OverlapPairSerializer(serializers.Serializer):
-    score = serializers.FloatField(help_text="Similarity 0…1 (Dice coefficient of the texts' n-gram sets).")
+    id = serializers.IntegerField(
+        help_text="Id of the pair while both texts stay as they are (for marking it intended)."
+    )
+    score = serializers.FloatField(
+        help_text="Similarity 0…1: the whole texts' and their most similar activities' similarity combined."
+    )
     relation = serializers.ChoiceField(
-        choices=[Relation.SERVES, Relation.SAME_TEAM, Relation.CROSS_TEAM],
+        choices=RELATIONS,
         help_text="`serves`: a role duty and the very core duty it serves (expected to be close); "
-        "`same_team`: two duties in one team; `cross_team`: duties of different teams.",
+        "`same_role`: two duties of one role; `same_team`: two duties in one team; `cross_team`: duties of "
+        "different teams.",
     )
     a = OverlapSideSerializer(help_text="A role duty whenever one side is a role duty.")
     b = OverlapSideSerializer()
+    shared = SharedActivitySerializer(many=True, help_text="The activities both duties share, best first.")
+    intended = OverlapDecisionSerializer(
+        allow_null=True, help_text="HR marked this overlap as intended (null: undecided)."
+    )
 
 
 class OverlapStatsSerializer(serializers.Serializer):
-    duties = serializers.IntegerField(help_text="Role duties and core duties compared.")
-    candidates = serializers.IntegerField(help_text="Pairs the n-gram index proposed (far fewer than all pairs).")
-    all_pairs = serializers.IntegerField(help_text="What comparing every pair would have taken.")
+    duties = serializers.IntegerField(help_text="Role duties and core duties in the overlap index.")
     complete = serializers.BooleanField(
-        help_text="False when the organisation has so many similar duties that the analysis stopped early "
-        "(a work budget, or the best 20,000 pairs kept): raise the threshold or narrow with `team`."
+        help_text="Always true: the index holds every pair at or above the lowest threshold and is updated "
+        "with every change."
     )
 
 
@@ -131,6 +157,10 @@ class OverlapsSerializer(serializers.Serializer):
     results = OverlapPairSerializer(many=True)
 
 
+class OverlapIntendedSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
 class CoverageQuerySerializer(serializers.Serializer):
     team = serializers.SlugField(required=False, max_length=100)
     problems = serializers.BooleanField(required=False, default=False)
@@ -140,10 +170,9 @@ class OverlapQuerySerializer(serializers.Serializer):
     threshold = serializers.FloatField(
         required=False, default=DEFAULT_OVERLAP_THRESHOLD, min_value=MIN_OVERLAP_THRESHOLD, max_value=1.0
     )
-    relation = serializers.MultipleChoiceField(
-        choices=[Relation.SERVES, Relation.SAME_TEAM, Relation.CROSS_TEAM], required=False
-    )
+    relation = serializers.MultipleChoiceField(choices=RELATIONS, required=False)
     team = serializers.SlugField(required=False, max_length=100)
+    decided = serializers.ChoiceField(choices=Decided.CHOICES, required=False, default=Decided.UNDECIDED)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -184,22 +213,35 @@ def team_coverage_document(entry) -> dict:
     }
 
 
-def overlap_pair_document(pair) -> dict:
-    def side(item, text, team, role):
+def overlap_pair_document(view) -> dict:
+    pair = view.pair
+
+    def side(item: OverlapItem, team, role, offset: int) -> dict:
         return {
-            "kind": item.kind,
-            "id": item.id,
-            "text": text,
-            "team": _team(team) if team else None,
-            "role": _role(role) if item.kind == ROLE_DUTY else None,
+            "kind": "role_duty" if item.duty_id else "core_duty",
+            "id": item.duty_id or item.core_id,
+            "text": item.text,
+            "team": _team(team),
+            "role": _role(role) if item.duty_id else None,
             "serves": item.serves_id,
+            "highlights": sorted({(s[offset], s[offset + 1]) for s in pair.shared}),
         }
 
+    decision = view.decision
     return {
+        "id": pair.pk,
         "score": pair.score,
         "relation": pair.relation,
-        "a": side(pair.a, pair.a_text, pair.a_team, pair.a_role),
-        "b": side(pair.b, pair.b_text, pair.b_team, pair.b_role),
+        "a": side(pair.item_a, pair.team_a, pair.role_a, 0),
+        "b": side(pair.item_b, pair.team_b, pair.role_b, 2),
+        "shared": [{"a": s["a"], "b": s["b"], "score": s["score"]} for s in view.shared_activities()],
+        "intended": None
+        if decision is None
+        else {
+            "note": decision.note,
+            "decided_by": decision.decided_by.get_username() if decision.decided_by else None,
+            "decided_at": decision.updated_at,
+        },
     }
 
 
@@ -269,11 +311,13 @@ class OverlapsView(APIView):
 
     @extend_schema(
         operation_id="analysis_overlaps",
-        summary="Duties that say nearly the same thing",
-        description="Pairs of duties of different roles and teams, and team core duties, whose texts are similar "
-        "at or above `threshold` (Chinese by character bigrams, other languages by words), best first. A pair "
-        "of a role duty and the core duty it serves has `relation: serves`; filter with `relation=`. HR managers "
-        "see every pair; team leads pairs with at least one side in their teams; others get 403.",
+        summary="Duties that do the same thing",
+        description="Pairs of duties (role duties and team core duties) that share an activity or say nearly the "
+        "same thing, at or above `threshold`, best first, with the shared activities highlighted. Read from an "
+        "index that every change keeps current, so the list is always complete. By default: pairs of different "
+        "roles and teams (`same_team`, `cross_team`) that nobody marked as intended; `relation=serves` lists "
+        "role duties restating the core duty they serve, `decided=yes` the intended ones. HR managers see every "
+        "pair; team leads pairs with at least one side in their teams; others get 403.",
         parameters=[
             OpenApiParameter(
                 "threshold",
@@ -284,8 +328,15 @@ class OverlapsView(APIView):
                 "relation",
                 str,
                 many=True,
-                enum=[Relation.SERVES, Relation.SAME_TEAM, Relation.CROSS_TEAM],
-                description="Only pairs of these relations (repeat the parameter for several).",
+                enum=RELATIONS,
+                description="Only pairs of these relations (repeat the parameter for several); default "
+                "`same_team` and `cross_team`.",
+            ),
+            OpenApiParameter(
+                "decided",
+                str,
+                enum=list(Decided.CHOICES),
+                description="`no` (default): pairs not marked intended; `yes`: only those marked intended; `all`.",
             ),
             TEAM_PARAM,
         ],
@@ -299,12 +350,16 @@ class OverlapsView(APIView):
         scope = _scope(request, data.get("team"))
         if scope is not None and not scope:
             raise PermissionDenied(_("You can analyse only the teams you lead."))
-        pairs, stats = overlap_pairs(
-            user=request.user, threshold=data["threshold"], scope=scope, relations=data.get("relation") or None
+        pairs = overlap_pairs(
+            user=request.user,
+            threshold=data["threshold"],
+            scope=scope,
+            relations=data.get("relation") or DEFAULT_RELATIONS,
+            decided=data["decided"],
         )
 
         def build(page):
-            return [overlap_pair_document(p) for p in overlap_pairs_resolve(page)]
+            return [overlap_pair_document(v) for v in overlap_views(list(page))]
 
         return _paginated(
             request,
@@ -312,10 +367,45 @@ class OverlapsView(APIView):
             pairs,
             build,
             threshold=round(data["threshold"], 2),
-            stats={
-                "duties": stats.items,
-                "candidates": stats.candidates,
-                "all_pairs": stats.all_pairs,
-                "complete": stats.complete,
-            },
+            stats={"duties": OverlapItem.objects.count(), "complete": True},
         )
+
+
+class OverlapIntendedView(APIView):
+    permission_classes = [IsActiveAuthenticated]
+
+    def _pair(self, request, pk: int) -> OverlapPair:
+        scope = analysis_team_scope(request.user)
+        pairs = overlap_pairs(user=request.user, threshold=0, scope=scope, relations=None, decided=Decided.ALL)
+        pair = pairs.filter(pk=pk).first()
+        if pair is None:
+            raise NotFound(_("No such pair (its texts may have changed since)."))
+        return pair
+
+    @extend_schema(
+        operation_id="analysis_overlap_intended",
+        summary="Mark an overlap as intended",
+        description="HR managers mark a pair as a deliberately shared responsibility, with a note. The pair leaves "
+        "the default list until either text changes (then its id changes too).",
+        request=OverlapIntendedSerializer,
+        responses={200: OverlapPairSerializer, **ErrorResponses.write()},
+        tags=["analysis"],
+    )
+    def post(self, request, pk: int):
+        body = OverlapIntendedSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        pair = self._pair(request, pk)
+        overlap_decision_mark(pair=pair, note=body.validated_data["note"], acting_user=request.user)
+        return Response(overlap_pair_document(overlap_views([pair])[0]))
+
+    @extend_schema(
+        operation_id="analysis_overlap_intended_clear",
+        summary="Take back an intended mark",
+        request=None,
+        responses={204: None, **ErrorResponses.delete()},
+        tags=["analysis"],
+    )
+    def delete(self, request, pk: int):
+        pair = self._pair(request, pk)
+        overlap_decision_clear(pair=pair, acting_user=request.user)
+        return Response(status=204)

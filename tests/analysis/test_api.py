@@ -73,41 +73,89 @@ def test_coverage_refuses_anonymous_members_and_leads_outside_their_teams(member
     assert [t["team"]["slug"] for t in own.json()["results"]] == ["marketing"]
 
 
-def test_overlaps_on_the_seed_default_threshold(hr, seed_org):
+def test_overlaps_default_view_lists_the_cross_team_overlap_with_its_shared_activities(hr, seed_org):
     response = client_for(hr).get(OVERLAPS)
 
     body = response.json()
     assert response.status_code == 200
-    assert body["threshold"] == 0.6 and body["count"] == 6
-    assert body["stats"]["candidates"] < body["stats"]["all_pairs"] and body["stats"]["complete"] is True
+    assert body["threshold"] == 0.45 and body["stats"]["complete"] is True and body["stats"]["duties"] == 30
+    assert body["count"] >= 1
+    assert {p["relation"] for p in body["results"]} <= {"cross_team", "same_team"}
+    feedback = next(
+        p
+        for p in body["results"]
+        if {p["a"]["text"], p["b"]["text"]}
+        == {
+            "Runs market research, analyses user feedback, and improves product features.",
+            "Collects user feedback, analyses user needs, and raises service quality.",
+        }
+    )
+    assert feedback["relation"] == "cross_team" and feedback["intended"] is None
+    assert {"a", "b", "score"} == set(feedback["shared"][0])
+    shared = {(s["a"], s["b"]) for s in feedback["shared"]} | {(s["b"], s["a"]) for s in feedback["shared"]}
+    assert ("analyses user feedback", "Collects user feedback") in shared
+    for side in ("a", "b"):
+        text = feedback[side]["text"]
+        assert all(0 <= start < end <= len(text) for start, end in feedback[side]["highlights"])
+    assert not any(
+        {p["a"]["team"]["slug"], p["b"]["team"]["slug"]} == {"technology", "customer-service"} for p in body["results"]
+    )
+
+
+def test_overlaps_restatements_are_listed_with_relation_serves(hr, seed_org):
+    body = client_for(hr).get(OVERLAPS, {"relation": "serves"}).json()
+
+    assert body["count"] >= 5
+    first = body["results"][0]
+    assert first["relation"] == "serves" and first["a"]["kind"] == "role_duty" and first["b"]["kind"] == "core_duty"
+    assert first["a"]["serves"] == first["b"]["id"]
     texts = {(p["a"]["text"], p["b"]["text"]) for p in body["results"]}
     assert (
         "Collects user feedback, analyses user needs, proposes improvements.",
         "Collects user feedback, analyses user needs, and raises service quality.",
     ) in texts
-    first = body["results"][0]
-    assert first["relation"] == "serves" and first["a"]["kind"] == "role_duty" and first["b"]["kind"] == "core_duty"
-    assert first["a"]["serves"] == first["b"]["id"]
 
 
 def test_overlaps_threshold_relation_and_pagination(hr, seed_org):
     low = client_for(hr).get(OVERLAPS, {"threshold": "0.4", "relation": "cross_team", "page_size": 2}).json()
     bad = client_for(hr).get(OVERLAPS, {"threshold": "0.1"})
     nan = client_for(hr).get(OVERLAPS, {"threshold": "abc"})
+    decided = client_for(hr).get(OVERLAPS, {"decided": "maybe"})
 
     assert low["count"] >= 1 and len(low["results"]) <= 2
     assert all(p["relation"] == "cross_team" for p in low["results"])
     assert bad.status_code == 400 and "threshold" in bad.json()["fields"]
     assert nan.status_code == 400
+    assert decided.status_code == 400 and "decided" in decided.json()["fields"]
+
+
+def test_marking_a_pair_intended_through_the_api(hr, seed_org, marketing_lead):
+    client = client_for(hr)
+    before = client.get(OVERLAPS).json()
+    pair = before["results"][0]
+    url = f"{OVERLAPS}{pair['id']}/intended/"
+
+    refused = client_for(marketing_lead).post(url, {"note": "x"}, format="json")
+    marked = client.post(url, {"note": "Shared on purpose <b>"}, format="json")
+    after = client.get(OVERLAPS).json()
+    intended = client.get(OVERLAPS, {"decided": "yes"}).json()
+    unknown = client.post(f"{OVERLAPS}999999/intended/", {"note": ""}, format="json")
+
+    assert refused.status_code in (403, 404)
+    assert marked.status_code == 200 and marked.json()["intended"]["note"] == "Shared on purpose <b>"
+    assert after["count"] == before["count"] - 1
+    assert [p["id"] for p in intended["results"]] == [pair["id"]]
+    assert unknown.status_code == 404
+    assert client.delete(url).status_code == 204
+    assert client.get(OVERLAPS).json()["count"] == before["count"]
 
 
 def test_overlaps_for_a_lead_only_touch_their_teams_and_members_are_refused(member, marketing_lead):
-    own = client_for(marketing_lead).get(OVERLAPS).json()
+    own = client_for(marketing_lead).get(OVERLAPS, {"relation": ["serves", "cross_team", "same_team"]}).json()
     refused = client_for(member).get(OVERLAPS)
 
-    assert own["count"] == 1
-    pair = own["results"][0]
-    assert pair["b"]["team"]["slug"] == "marketing"
+    assert own["count"] >= 1
+    assert all("marketing" in (p["a"]["team"]["slug"], p["b"]["team"]["slug"]) for p in own["results"])
     assert refused.status_code == 403
 
 
@@ -119,4 +167,4 @@ def test_analysis_api_query_counts_are_fixed(hr, seed_org, extra_teams, django_a
     with django_assert_max_num_queries(22):
         assert client.get(COVERAGE).status_code == 200
     with django_assert_max_num_queries(14):
-        assert client.get(OVERLAPS, {"threshold": "0.3"}).status_code == 200
+        assert client.get(OVERLAPS, {"threshold": "0.4"}).status_code == 200

@@ -51,25 +51,75 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, seed_org):
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_overlap_page_lists_the_seed_pairs_with_scores(client, hr, seed_org):
+def test_overlap_page_lists_cross_team_overlaps_with_the_shared_activities_marked(client, hr, seed_org):
     response = signed_in(client, hr).get("/analysis/overlaps/")
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "6 pairs at similarity 0.60 or more." in html
-    assert "Collects user feedback, analyses user needs, and raises service quality." in html
-    assert "Analyses the market, follows competitors, and adjusts the marketing strategy." in html
-    assert "restates the core duty it serves" in html
+    assert "at similarity 0.45 or more." in html
+    assert "<mark>Collects user feedback</mark>, <mark>analyses user needs</mark>, and raises service quality." in html
+    assert "Runs market research, <mark>analyses user feedback</mark>" in html
+    assert "different teams" in html
+    assert "restates the core duty it serves</span>" not in html
     assert '<label for="id_threshold">' in html
+    assert "Mark as intended" in html
+
+
+def _plain(html):
+    return html.replace("<mark>", "").replace("</mark>", "")
 
 
 def test_overlap_page_threshold_and_filter(client, hr, seed_org):
     signed_in(client, hr)
-    low = client.get("/analysis/overlaps/", {"threshold": "0.4", "show": "overlaps"}).content.decode()
+    serves = client.get("/analysis/overlaps/", {"threshold": "0.4", "relation": "serves"}).content.decode()
     bad = client.get("/analysis/overlaps/", {"threshold": "5"})
 
-    assert "different teams" in low and "restates the core duty it serves</span>" not in low
+    assert "restates the core duty it serves</span>" in serves and "different teams</span>" not in serves
+    assert "Collects user feedback, analyses user needs, proposes improvements." in _plain(serves)
     assert bad.status_code == 200 and "Minimum similarity" in bad.content.decode()
+
+
+def test_overlap_page_escapes_duty_texts(client, hr):
+    role_with_duties("Answer <script>alert(1)</script> customer emails within a day", team=TeamFactory())
+    role_with_duties("Answers <script>alert(1)</script> customer e-mails within one day", team=TeamFactory())
+
+    html = signed_in(client, hr).get("/analysis/overlaps/").content.decode()
+
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_hr_marks_a_pair_intended_on_the_page(client, hr, seed_org):
+    from roles.overlap import overlap_pairs
+
+    signed_in(client, hr)
+    before = overlap_pairs(user=hr).count()
+    pair = overlap_pairs(user=hr).first()
+
+    response = client.post(
+        f"/analysis/overlaps/{pair.pk}/intended/", {"note": "Both own it", "next": "/analysis/overlaps/?threshold=0.5"}
+    )
+    decided = client.get("/analysis/overlaps/", {"decided": "yes"}).content.decode()
+
+    assert response.status_code == 302 and response["Location"] == "/analysis/overlaps/?threshold=0.5"
+    assert overlap_pairs(user=hr).count() == before - 1
+    assert "Both own it" in decided and "Take back" in decided
+    evil = client.post(f"/analysis/overlaps/{pair.pk}/intended/", {"clear": "1", "next": "https://evil.example/"})
+    assert evil["Location"] == "/analysis/overlaps/"
+    assert overlap_pairs(user=hr).count() == before
+
+
+def test_leads_cannot_mark_pairs_intended(client, marketing_lead):
+    from roles.overlap import overlap_pairs
+
+    marketing = Team.objects.get(slug="marketing")
+    pair = overlap_pairs(user=marketing_lead, scope={marketing.pk}, relations=None).first()
+
+    response = signed_in(client, marketing_lead).post(f"/analysis/overlaps/{pair.pk}/intended/", {"note": "x"})
+    html = client.get("/analysis/overlaps/").content.decode()
+
+    assert response.status_code == 403
+    assert "Mark as intended" not in html
 
 
 def test_chinese_overlap_page(client, hr):
@@ -77,9 +127,11 @@ def test_chinese_overlap_page(client, hr):
 
     org_template_load(key="ecommerce", lang="zh-hans")
     html = signed_in(client, hr).get("/analysis/overlaps/").content.decode()
+    serves = client.get("/analysis/overlaps/", {"relation": "serves"}).content.decode()
 
-    assert "收集用户反馈,分析用户需求,提出改进建议。" in html and "收集用户反馈,分析用户需求,提升服务质量。" in html
-    assert "进行市场调研,分析竞争对手,调整市场策略。" in html and "进行市场分析,了解竞争对手动态,调整市场策略。" in html
+    assert "<mark>收集用户反馈</mark>" in html and "进行市场调研,<mark>分析用户反馈</mark>" in html
+    assert "促销活动的策划与执行" in html and "市场推广活动的策划与执行" in html
+    assert "收集用户反馈,分析用户需求,提出改进建议。" in _plain(serves)
 
 
 def test_dashboard_for_hr(client, hr, seed_org):
@@ -110,7 +162,7 @@ def test_analysis_page_query_counts_are_fixed(client, hr, size, django_assert_ma
     with django_assert_max_num_queries(24):
         assert client.get("/analysis/coverage/").status_code == 200
     with django_assert_max_num_queries(16):
-        assert client.get("/analysis/overlaps/", {"threshold": "0.3"}).status_code == 200
+        assert client.get("/analysis/overlaps/", {"threshold": "0.4", "relation": "all"}).status_code == 200
     with django_assert_max_num_queries(30):
         assert client.get("/dashboard/").status_code == 200
     assert Role.objects.count() == 2 * size

@@ -248,6 +248,19 @@ def matrix(w) -> dict[str, list[Case]]:
     analysis = api_write(200, allowed=("lead", "other_lead", "hr", "superuser"))
     b.add("api:analysis-coverage", "/api/v1/analysis/coverage/", {"GET": analysis, "POST": api_not_allowed()})
     b.add("api:analysis-overlaps", "/api/v1/analysis/overlaps/", {"GET": analysis, "POST": api_not_allowed()})
+    # Marking an overlap intended: HR only; a lead sees the pair (403), a lead elsewhere does not.
+    not_other_lead = [a for a in ACTORS if a != "other_lead"]
+    intended = api_write(200, allowed=HR, visible=not_other_lead)
+    b.add(
+        "api:analysis-overlap-intended",
+        lambda p: f"/api/v1/analysis/overlaps/{p.pk}/intended/",
+        {
+            "GET": api_not_allowed(),
+            "POST": (intended, {"note": "On purpose"}, {}),
+            "DELETE": api_write(204, allowed=HR, visible=not_other_lead),
+        },
+        variants={"writer's pair": w.overlap_pair},
+    )
 
     # --- API: teams ---
     b.add(
@@ -708,6 +721,20 @@ def matrix(w) -> dict[str, list[Case]]:
     analysts = ("lead", "other_lead", "hr", "superuser")
     b.add("analysis:coverage", "/analysis/coverage/", {"GET": page(visible=analysts, denied=403)}, api=False)
     b.add("analysis:overlaps", "/analysis/overlaps/", {"GET": page(visible=analysts, denied=403)}, api=False)
+    b.add(
+        "analysis:overlap-intended",
+        lambda p: f"/analysis/overlaps/{p.pk}/intended/",
+        {
+            "GET": page(405),
+            "POST": (
+                page_write(allowed=HR, visible=[a for a in ACTORS if a != "other_lead"]),
+                {"note": "On purpose"},
+                {},
+            ),
+        },
+        variants={"writer's pair": w.overlap_pair},
+        api=False,
+    )
     b.add("analysis:dashboard", "/dashboard/", {"GET": page(visible=HR, denied=403)}, api=False)
     b.add("reviews:my_reviews", "/reviews/", {"GET": page()}, api=False)
     b.add("reviews:my_suggestions", "/suggestions/", {"GET": page()}, api=False)
@@ -784,6 +811,7 @@ ADMIN_RIGHTS = {
     "teams.projectgroup": ("vac", "vac"),
     "roles.role": ("vac", "vac"),
     "roles.rolerevision": ("v", "v"),
+    "roles.equivalentterm": ("vacd", "vacd"),
     "reviews.reviewschedule": ("vac", "vac"),
     "reviews.reviewcycle": ("vac", "vac"),
     "reviews.rolereview": ("v", "v"),
@@ -813,6 +841,7 @@ def _admin_objects(w) -> dict[str, Any]:
         "teams.projectgroup": w.group,
         "roles.role": w.pm,
         "roles.rolerevision": RoleRevision.objects.get(role=w.pm, number=1),
+        "roles.equivalentterm": w.equivalent_term,
         "reviews.reviewschedule": w.schedule,
         "reviews.reviewcycle": w.open_cycle,
         "reviews.rolereview": w.pending,

@@ -17,7 +17,8 @@ from rest_framework.authtoken.models import Token
 
 from reviews import services as review_services
 from reviews.models import RoleReview
-from roles.models import Duty, RoleStatus
+from roles.models import Duty, OverlapPair, RoleStatus
+from roles.overlap import equivalent_term_create
 from teams import services as team_services
 from tests.factories import TeamDutyFactory, TeamFactory, UserFactory, hr_manager, org_reader, role_with_duties
 
@@ -135,6 +136,9 @@ def build_world() -> SimpleNamespace:
     for obj in (w.pm, w.analyst, w.designer, w.writer, w.ops_role, w.draft, w.ops_draft, w.retired):
         obj.refresh_from_db()
     w.pm_duty = Duty.objects.filter(role=w.pm).order_by("position").first()
+    # The overlap index holds "Write docs" ~ "Edit docs" (the writer's own two duties).
+    w.overlap_pair = OverlapPair.objects.get(role_a=w.writer, role_b=w.writer)
+    w.equivalent_term = equivalent_term_create(term="roadmap", equivalent="plan", acting_user=None)
     w.tokens = {
         name: Token.objects.get_or_create(user=getattr(w, name))[0].key for name in ACTORS if name != "anonymous"
     }
