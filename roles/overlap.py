@@ -183,6 +183,24 @@ def _pair(x: _Item, y: _Item) -> OverlapPair | None:
 FREQUENT = 50  # a feature in more duties than this is looked up only among small enough ones
 
 
+def _frequencies(terms: set[int]) -> dict[int, int]:
+    """How many indexed duties hold each term, counted up to ``FREQUENT + 1`` only (all that
+    matters is which side of ``FREQUENT`` a term is on; a common verb's posting list is not
+    counted through on PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return dict(
+            OverlapTerm.objects.filter(term__in=terms).values("term").annotate(n=Count("id")).values_list("term", "n")
+        )
+    table = OverlapTerm._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.term, (SELECT COUNT(*) FROM (SELECT 1 FROM {table} o WHERE o.term = t.term LIMIT %s) s) "  # noqa: S608 - model table name
+            "FROM unnest(%s::bigint[]) AS t(term)",
+            [FREQUENT + 1, sorted(terms)],
+        )
+        return dict(cursor.fetchall())
+
+
 def _candidates(items: Sequence[_Item]) -> dict[str, set[int]]:
     """Ids of the indexed items that may overlap one of ``items`` (a superset, never missing
     one). ``score >= t`` implies whole texts at Dice >= t or a pair of activities at Dice >=
@@ -205,12 +223,7 @@ def _candidates(items: Sequence[_Item]) -> dict[str, set[int]]:
     if not features:
         return {}
     hashes = {f: term_hash(f) for f in features}
-    frequency = dict(
-        OverlapTerm.objects.filter(term__in=set(hashes.values()))
-        .values("term")
-        .annotate(n=Count("id"))
-        .values_list("term", "n")
-    )
+    frequency = _frequencies(set(hashes.values()))
     frequent_terms = {h for h in hashes.values() if frequency.get(h, 0) > FREQUENT}
     # Per item: its whole set and activities as (terms, frequent terms, threshold, size bound).
     plans: dict[str, list[tuple[frozenset[int], frozenset[int], float, int]]] = {}
@@ -526,7 +539,11 @@ def overlap_rebuild(*, progress: Progress = _no_progress) -> RebuildReport:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             tables = ", ".join(m._meta.db_table for m in (OverlapPair, OverlapTerm, OverlapItem))
+            # TRUNCATE refuses to run while the transaction has pending foreign-key checks
+            # (Django's are deferred): run them now, truncate, then defer again.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {tables}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     else:
         OverlapPair.objects.all().delete()
         OverlapTerm.objects.all().delete()
