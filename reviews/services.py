@@ -180,12 +180,24 @@ def review_proposal_rebased(review: RoleReview) -> tuple[list[dict], list]:
     return resolved.duties, result.conflicts
 
 
-def _require_fresh(*, role: Role, base_version: int, onto_current: bool, expected_version: int | None, what: str):
+def _require_fresh(
+    *, role: Role, base_version: int, onto_current: bool, expected_version: int | None, what: str, resolutions=None
+):
     if role.version == base_version:
         return
     if not onto_current:
         raise StaleVersionError(
             _stale_message(role=role, base_version=base_version, what=what), current_version=role.version
+        )
+    if resolutions and expected_version is None:
+        # Choices made against one version must not be applied blindly over a later change.
+        raise ValidationError(
+            {
+                "expected_version": [
+                    _("Send the role version your choices were made against (current_version of the conflict).")
+                ]
+            },
+            code="required",
         )
     if expected_version is not None and expected_version != role.version:
         raise StaleVersionError(
@@ -238,7 +250,12 @@ def _apply_duties(
     nothing (``MergeConflict``) until ``resolutions`` decide them."""
     role = Role.objects.select_for_update().get(pk=role_id)
     _require_fresh(
-        role=role, base_version=base_version, onto_current=onto_current, expected_version=expected_version, what=what
+        role=role,
+        base_version=base_version,
+        onto_current=onto_current,
+        expected_version=expected_version,
+        what=what,
+        resolutions=resolutions,
     )
     if role.version == base_version:
         result = MergeResult(duties=list(duties))
@@ -995,6 +1012,7 @@ def suggestion_accept(
             onto_current=onto_current,
             expected_version=expected_version,
             what=_("suggestion"),
+            resolutions=resolutions,
         )
         result = suggestion_merge_preview(suggestion, resolutions=resolutions)
         revision = _apply_merged(

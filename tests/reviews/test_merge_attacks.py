@@ -1,0 +1,130 @@
+"""Attacks on the three-way merge of stale decisions (issue 11 §1–2): hostile resolutions,
+stale resolutions, merged lists the role would refuse, suggestions on duties deleted since,
+the decision pages."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from rest_framework.test import APIClient
+
+from reviews import services
+from reviews.models import ReviewState, RoleReview
+from roles.services import role_duties_replace
+from tests.reviews.conftest import duties_of
+
+
+def review_of(cycle, role):
+    return RoleReview.objects.get(cycle=cycle, role=role)
+
+
+def ids(org):
+    return {d.text: d.pk for d in org.pm.duties.all()}
+
+
+def hr_edits(org, *items):
+    org.pm.refresh_from_db()
+    current = ids(org)
+    rows = [t if isinstance(t, dict) else {"id": current.get(t), "text": t} for t in items]
+    return role_duties_replace(role=org.pm, duties=rows, expected_version=org.pm.version, acting_user=org.hr)
+
+
+def submit(cycle, org, items):
+    review = review_of(cycle, org.pm)
+    services.role_review_submit(review=review, outcome="revise", duties=items, acting_user=org.lead)
+    return review
+
+
+@pytest.fixture
+def conflicted(cycle, org):
+    """A stale review whose PRD duty was reworded on both sides (role now at version 2)."""
+    i = ids(org)
+    review = submit(
+        cycle,
+        org,
+        [
+            {"id": i["Write the PRD"], "text": "Write the spec"},
+            {"id": i["Coordinate launches"], "text": "Coordinate launches"},
+            {"id": i["Monitor metrics"], "text": "Monitor metrics"},
+        ],
+    )
+    hr_edits(
+        org, {"id": i["Write the PRD"], "text": "Write the PRD and roadmap"}, "Coordinate launches", "Monitor metrics"
+    )
+    return review, str(i["Write the PRD"])
+
+
+def api_as(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "resolutions",
+    [
+        [],
+        None,
+        "current",
+        {"KEY": "current"},
+        {"KEY": None},
+        {"KEY": []},
+        {"KEY": {"take": ["current"]}},
+        {"KEY": {"take": "text", "text": None}},
+        {"KEY": {"take": "text", "text": 12}},
+        {"KEY": {"take": "text", "text": "x" * 100_000}},
+        {"KEY": {"take": "text", "text": "bad\x00nul"}},
+        {"KEY": {"take": "other"}},
+        {"99999": {"take": "proposed"}},
+    ],
+)
+def test_hostile_resolutions_through_the_api_are_refused_not_500(conflicted, org, resolutions):
+    review, key = conflicted
+    if isinstance(resolutions, dict):
+        resolutions = {k.replace("KEY", key): v for k, v in resolutions.items()}
+    body = {"onto_current": True, "expected_version": 2, "resolutions": resolutions}
+    response = api_as(org.hr).post(f"/api/v1/role-reviews/{review.pk}/approve/", body, format="json")
+    assert response.status_code in (400, 409), response.content
+    assert set(response.json()) >= {"detail", "code", "fields"}
+    assert review_of(review.cycle, org.pm).state == ReviewState.SUBMITTED
+    assert duties_of(org.pm)[0] == "Write the PRD and roadmap"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 5000, "bad\x00nul", "Coordinate launches", "coordinate LAUNCHES"])
+def test_hostile_resolution_text_on_the_decision_page_is_a_message_not_500(client, conflicted, org, text):
+    review, key = conflicted
+    client.force_login(org.hr)
+    response = client.post(
+        f"/reviews/{review.pk}/",
+        {
+            "action": "approve",
+            "onto_current": "on",
+            "expected_version": "2",
+            "note": "",
+            f"resolve-{key}": "text",
+            f"resolve-{key}-text": text,
+        },
+    )
+    assert response.status_code == 200
+    assert review_of(review.cycle, org.pm).state == ReviewState.SUBMITTED
+    assert duties_of(org.pm)[0] == "Write the PRD and roadmap"
+
+
+def test_resolutions_without_the_version_they_were_made_against_are_refused(conflicted, org):
+    # HR sees the conflict at version 2 and chooses the proposal over "Write the PRD and roadmap"
+    review, key = conflicted
+    # meanwhile someone rewords the duty again: HR never saw this text
+    hr_edits(org, {"id": int(key), "text": "PRD owned by Ana"}, "Coordinate launches", "Monitor metrics")
+    # a resolution sent without expected_version must not overwrite it blindly
+    with pytest.raises(ValidationError) as excinfo:
+        services.role_review_approve(
+            review=review, acting_user=org.hr, onto_current=True, resolutions={key: {"take": "proposed"}}
+        )
+    assert "expected_version" in excinfo.value.message_dict
+    assert duties_of(org.pm)[0] == "PRD owned by Ana"
+    response = api_as(org.hr).post(
+        f"/api/v1/role-reviews/{review.pk}/approve/",
+        {"onto_current": True, "resolutions": {key: {"take": "proposed"}}},
+        format="json",
+    )
+    assert response.status_code == 400 and "expected_version" in response.json()["fields"]
+    assert duties_of(org.pm)[0] == "PRD owned by Ana"
+    assert review_of(review.cycle, org.pm).state == ReviewState.SUBMITTED
