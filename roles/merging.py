@@ -8,7 +8,8 @@ compares the three lists duty by duty:
 - a duty changed (text or ``serves``) or removed on one side only takes that side's change;
 - a duty added on either side is kept;
 - a duty changed differently on both sides, or changed on one side and removed on the other,
-  is a ``DutyConflict``: nothing is decided for it until a person chooses (``resolutions``).
+  is a ``DutyConflict``: nothing is decided for it until a person chooses (``resolutions``);
+- so is a duty the proposal gives the text of another duty of the merged list (``DUPLICATE``).
 
 Identity: items are dicts ``{"id", "text", "serves"}`` (``position`` is ignored: the order of
 the list is the order). Duties keep their id across revisions (``role_duties_replace``). A
@@ -36,6 +37,7 @@ TAKE_CURRENT = "current"
 TAKE_PROPOSED = "proposed"
 TAKE_TEXT = "text"
 TAKES = (TAKE_CURRENT, TAKE_PROPOSED, TAKE_TEXT)
+DUPLICATE = "duplicate"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class DutyConflict:
     base: dict[str, Any] | None
     current: dict[str, Any] | None
     proposed: dict[str, Any] | None
+    #: ``DUPLICATE``: each side alone is fine, but the proposal gives the duty the text of
+    #: another duty of the merged list (a role cannot list a duty twice).
+    reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {"base": self.base, "current": self.current, "proposed": self.proposed}
@@ -127,6 +132,15 @@ def _place(skeleton: list[str], side_order: Sequence[str], wanted: set[str]) -> 
     return result
 
 
+def _chosen(resolution: Resolution, b, c, p) -> Mapping[str, Any] | None:
+    if resolution.take == TAKE_CURRENT:
+        return c
+    if resolution.take == TAKE_PROPOSED:
+        return p
+    source = p or c or b
+    return {"text": resolution.text, "serves": source.get("serves")}
+
+
 def duty_lists_merge(
     *,
     base: Sequence[Mapping[str, Any]],
@@ -143,6 +157,7 @@ def duty_lists_merge(
     resolutions = {
         str(k): v if isinstance(v, Resolution) else Resolution(take=v.get("take") or "", text=v.get("text") or "")
         for k, v in (resolutions or {}).items()
+        if isinstance(v, Resolution | Mapping)
     }
 
     # Base keys: ids, or for old snapshots without ids the current duty with the same text.
@@ -185,16 +200,42 @@ def duty_lists_merge(
                     )
                 )
                 continue
-            if resolution.take == TAKE_CURRENT:
-                chosen = c
-            elif resolution.take == TAKE_PROPOSED:
-                chosen = p
-            else:
-                source = p or c or b
-                chosen = {"text": resolution.text, "serves": source.get("serves")}
+            chosen = _chosen(resolution, b, c, p)
         if chosen is not None:
             ident = c.get("id") if c is not None else (p or {}).get("id")
             merged[key] = {"id": ident, "text": chosen.get("text"), "serves": chosen.get("serves")}
+
+    # Two duties merged to the same text (the proposal rewords or adds a duty to the text the
+    # current side gave another one): a conflict on the proposal's duty, unless a person chose.
+    by_text: dict[str, list[str]] = {}
+    for key, item in merged.items():
+        if isinstance(item["text"], str):
+            by_text.setdefault(" ".join(item["text"].split()).casefold(), []).append(key)
+    for keys in by_text.values():
+        if len(keys) < 2:
+            continue
+        for key in keys:
+            b, c, p = base_items.get(key), current_items.get(key), proposed_items.get(key)
+            if c is not None and c.get("text") == merged[key]["text"]:
+                continue
+            resolution = resolutions.get(key)
+            if resolution is not None and resolution.take in TAKES:
+                chosen = _chosen(resolution, b, c, p)
+                if chosen is None:
+                    del merged[key]
+                else:
+                    merged[key] = {**merged[key], "text": chosen.get("text"), "serves": chosen.get("serves")}
+                continue  # a list still repeating a duty is refused, with its message, when applied
+            conflicts.append(
+                DutyConflict(
+                    key=key,
+                    base=_view(b, base_pos.get(key)),
+                    current=_view(c, current_pos.get(key)),
+                    proposed=_view(p, proposed_pos.get(key)),
+                    reason=DUPLICATE,
+                )
+            )
+            del merged[key]
 
     # Each side's whole order (with the duties that did not survive) anchors the other's.
     current_order, proposed_order, base_order = list(current_items), list(proposed_items), list(base_items)

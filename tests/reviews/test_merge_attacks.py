@@ -6,8 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
+from orgstructure.exceptions import MergeConflict
 from reviews import services
 from reviews.models import ReviewState, RoleReview
+from roles.models import RoleRevision
 from roles.services import role_duties_replace
 from tests.reviews.conftest import duties_of
 
@@ -128,3 +130,49 @@ def test_resolutions_without_the_version_they_were_made_against_are_refused(conf
     assert response.status_code == 400 and "expected_version" in response.json()["fields"]
     assert duties_of(org.pm)[0] == "PRD owned by Ana"
     assert review_of(review.cycle, org.pm).state == ReviewState.SUBMITTED
+
+
+def test_two_duties_merged_to_the_same_text_are_a_conflict_hr_can_resolve(cycle, org):
+    i = ids(org)
+    # the lead rewords the PRD duty to "Write the spec"; HR rewords "Monitor metrics" to the same text
+    review = submit(
+        cycle,
+        org,
+        [
+            {"id": i["Write the PRD"], "text": "Write the spec"},
+            {"id": i["Coordinate launches"], "text": "Coordinate launches"},
+            {"id": i["Monitor metrics"], "text": "Monitor metrics"},
+        ],
+    )
+    hr_edits(org, "Write the PRD", "Coordinate launches", {"id": i["Monitor metrics"], "text": "write the SPEC"})
+    with pytest.raises(MergeConflict) as excinfo:
+        services.role_review_approve(review=review, acting_user=org.hr, onto_current=True)
+    (conflict,) = excinfo.value.conflicts
+    assert conflict.key == str(i["Write the PRD"]) and conflict.proposed["text"] == "Write the spec"
+    assert "same text" in excinfo.value.fields[conflict.key]["detail"]
+    assert RoleRevision.objects.filter(role=org.pm).count() == 2
+    services.role_review_approve(
+        review=review,
+        acting_user=org.hr,
+        onto_current=True,
+        expected_version=2,
+        resolutions={conflict.key: {"take": "text", "text": "Write the PRD as a spec"}},
+    )
+    assert duties_of(org.pm) == ["Write the PRD as a spec", "Coordinate launches", "write the SPEC"]
+
+
+def test_a_proposed_new_duty_with_the_text_hr_gave_another_duty_is_a_conflict(cycle, org):
+    i = ids(org)
+    review = submit(cycle, org, [*[{"id": v, "text": t} for t, v in i.items()], {"text": "Hire people"}])
+    hr_edits(org, "Write the PRD", "Coordinate launches", {"id": i["Monitor metrics"], "text": "Hire people"})
+    with pytest.raises(MergeConflict) as excinfo:
+        services.role_review_approve(review=review, acting_user=org.hr, onto_current=True)
+    (conflict,) = excinfo.value.conflicts
+    assert conflict.base is None and conflict.current is None and conflict.proposed["text"] == "Hire people"
+    response = api_as(org.hr).post(
+        f"/api/v1/role-reviews/{review.pk}/approve/",
+        {"onto_current": True, "expected_version": 2, "resolutions": {conflict.key: {"take": "current"}}},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert sorted(duties_of(org.pm)) == ["Coordinate launches", "Hire people", "Write the PRD"]
