@@ -970,8 +970,15 @@ def suggestion_merge_preview(suggestion: Suggestion, *, resolutions=None) -> Mer
         return MergeResult(duties=suggestion_proposed_duties(suggestion, current))
     base = _duty_list_at(role.pk, suggestion.base_version)
     if suggestion.kind != SuggestionKind.ADD:
-        if suggestion.duty_id is None or all(item["id"] != suggestion.duty_id for item in current):
-            suggestion_proposed_duties(suggestion, [])  # raises duty_gone
+        duty_id = suggestion.duty_id
+        if duty_id is None or all(item["id"] != duty_id for item in current):
+            # Deleted since (the link is gone): the duty as the suggestion saw it in its base, so
+            # the merge decides (a change is a conflict, a remove or reorder changes nothing).
+            duty_id = next((item.get("id") for item in base or [] if item.get("text") == suggestion.duty_text), None)
+            if duty_id is None or any(item["id"] == duty_id for item in current):
+                suggestion_proposed_duties(suggestion, [])  # no record of it: raises duty_gone
+            proposed = suggestion_proposed_duties(suggestion, base, duty_id=duty_id)
+            return duty_lists_merge(base=base, current=current, proposed=proposed, resolutions=resolutions)
         if base is None or all(item.get("id") != suggestion.duty_id for item in base):
             # No record of the base: the current list, with the duty as the suggestion saw it.
             base = [

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from orgstructure.exceptions import MergeConflict
 from reviews import services
-from reviews.models import ReviewState, RoleReview
+from reviews.models import ReviewState, RoleReview, SuggestionState
 from roles.models import RoleRevision
 from roles.services import role_duties_replace
 from tests.reviews.conftest import duties_of
@@ -176,3 +176,40 @@ def test_a_proposed_new_duty_with_the_text_hr_gave_another_duty_is_a_conflict(cy
     )
     assert response.status_code == 200, response.content
     assert sorted(duties_of(org.pm)) == ["Coordinate launches", "Hire people", "Write the PRD"]
+
+
+def suggest(org, kind, duty_text=None, **fields):
+    duty = org.pm.duties.get(text=duty_text) if duty_text else None
+    return services.suggestion_create(
+        role=org.pm, kind=kind, duty=duty, rationale="because", acting_user=org.member, **fields
+    )
+
+
+def test_a_change_suggestion_on_a_duty_deleted_since_is_a_resolvable_conflict(org):
+    suggestion = suggest(org, "change", "Coordinate launches", proposed_text="Coordinate all launches")
+    hr_edits(org, "Write the PRD", "Monitor metrics")  # HR removes the duty
+    with pytest.raises(MergeConflict) as excinfo:
+        services.suggestion_accept(suggestion=suggestion, acting_user=org.hr, onto_current=True)
+    (conflict,) = excinfo.value.conflicts
+    assert conflict.current is None and conflict.proposed["text"] == "Coordinate all launches"
+    services.suggestion_accept(
+        suggestion=suggestion,
+        acting_user=org.hr,
+        onto_current=True,
+        expected_version=2,
+        resolutions={conflict.key: {"take": "proposed"}},
+    )
+    assert duties_of(org.pm) == ["Write the PRD", "Coordinate all launches", "Monitor metrics"]
+    suggestion.refresh_from_db()
+    assert suggestion.state == SuggestionState.ACCEPTED
+
+
+@pytest.mark.parametrize("kind", ["remove", "reorder"])
+def test_a_remove_or_reorder_suggestion_on_a_duty_deleted_since_merges_to_nothing(org, kind):
+    fields = {"proposed_position": 3} if kind == "reorder" else {}
+    suggestion = suggest(org, kind, "Coordinate launches", **fields)
+    hr_edits(org, "Write the PRD", "Monitor metrics")
+    services.suggestion_accept(suggestion=suggestion, acting_user=org.hr, onto_current=True)
+    suggestion.refresh_from_db()
+    assert suggestion.state == SuggestionState.ACCEPTED and suggestion.applied_revision is None
+    assert duties_of(org.pm) == ["Write the PRD", "Monitor metrics"]
