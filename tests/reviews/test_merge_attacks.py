@@ -213,3 +213,25 @@ def test_a_remove_or_reorder_suggestion_on_a_duty_deleted_since_merges_to_nothin
     suggestion.refresh_from_db()
     assert suggestion.state == SuggestionState.ACCEPTED and suggestion.applied_revision is None
     assert duties_of(org.pm) == ["Write the PRD", "Monitor metrics"]
+
+
+def test_the_decision_page_keeps_hr_choices_when_it_refuses_the_decision(client, conflicted, org):
+    # HR writes their own text for the conflicting duty but forgets to tick "apply onto the current list"
+    review, key = conflicted
+    client.force_login(org.hr)
+    response = client.post(
+        f"/reviews/{review.pk}/",
+        {
+            "action": "approve",
+            "expected_version": "2",
+            "note": "",
+            f"resolve-{key}": "text",
+            f"resolve-{key}-text": "HR's own careful wording",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert review_of(review.cycle, org.pm).state == ReviewState.SUBMITTED
+    # the page shows the conflict again with what HR typed and chose, not the proposal's text
+    assert 'value="HR&#x27;s own careful wording"' in page
+    assert f'name="resolve-{key}" value="text" checked' in page
