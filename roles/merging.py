@@ -6,6 +6,7 @@ it is merged with what happened since. ``duty_lists_merge(base=..., current=...,
 compares the three lists duty by duty:
 
 - a duty changed (text or ``serves``) or removed on one side only takes that side's change;
+  one side's new text and the other's new ``serves`` link combine;
 - a duty added on either side is kept;
 - a duty changed differently on both sides, or changed on one side and removed on the other,
   is a ``DutyConflict``: nothing is decided for it until a person chooses (``resolutions``);
@@ -71,7 +72,8 @@ class MergeResult:
 @dataclass(frozen=True)
 class Resolution:
     """What a person chose for one conflicting duty: keep the current version, take the
-    proposed one, or write the text (``serves`` follows the proposed side, else the current)."""
+    proposed one, or write the text (``serves`` as merged when only one side changed it, else
+    the proposed side's, else the current)."""
 
     take: str
     text: str = ""
@@ -132,13 +134,35 @@ def _place(skeleton: list[str], side_order: Sequence[str], wanted: set[str]) -> 
     return result
 
 
+def _field_merge(b, c, p) -> tuple[Any, bool]:
+    if c == p or p == b:
+        return c, True
+    if c == b:
+        return p, True
+    return None, False
+
+
+def _fields_merge(b, c, p) -> dict[str, Any] | None:
+    """A duty both sides kept and changed in different fields (one the text, the other its
+    ``serves`` link): both changes; ``None`` when a field was changed differently on both."""
+    if b is None or c is None or p is None:
+        return None
+    text, text_ok = _field_merge(b.get("text"), c.get("text"), p.get("text"))
+    serves, serves_ok = _field_merge(b.get("serves"), c.get("serves"), p.get("serves"))
+    return {"text": text, "serves": serves} if text_ok and serves_ok else None
+
+
 def _chosen(resolution: Resolution, b, c, p) -> Mapping[str, Any] | None:
     if resolution.take == TAKE_CURRENT:
         return c
     if resolution.take == TAKE_PROPOSED:
         return p
     source = p or c or b
-    return {"text": resolution.text, "serves": source.get("serves")}
+    serves = source.get("serves")
+    if b is not None and c is not None and p is not None:
+        merged, ok = _field_merge(b.get("serves"), c.get("serves"), p.get("serves"))
+        serves = merged if ok else serves  # a link changed on one side only is kept
+    return {"text": resolution.text, "serves": serves}
 
 
 def duty_lists_merge(
@@ -188,6 +212,8 @@ def duty_lists_merge(
             chosen = c  # only the current side changed (or removed) it
         elif b is None and (c is None or p is None):
             chosen = c if c is not None else p  # added on one side
+        elif _fields_merge(b, c, p) is not None:
+            chosen = _fields_merge(b, c, p)  # one side changed the text, the other the link
         else:
             resolution = resolutions.get(key)
             if resolution is None or resolution.take not in TAKES:
