@@ -235,3 +235,59 @@ def test_the_decision_page_keeps_hr_choices_when_it_refuses_the_decision(client,
     # the page shows the conflict again with what HR typed and chose, not the proposal's text
     assert 'value="HR&#x27;s own careful wording"' in page
     assert f'name="resolve-{key}" value="text" checked' in page
+
+
+@pytest.mark.parametrize("who", ["lead", "member", "boss"])
+def test_only_hr_may_resolve_a_conflict(client, conflicted, org, who):
+    review, key = conflicted
+    user = getattr(org, who)
+    body = {"onto_current": True, "expected_version": 2, "resolutions": {key: {"take": "proposed"}}}
+    response = api_as(user).post(f"/api/v1/role-reviews/{review.pk}/approve/", body, format="json")
+    assert response.status_code in (403, 404)
+    client.force_login(user)
+    page = client.post(
+        f"/reviews/{review.pk}/",
+        {"action": "approve", "onto_current": "on", "expected_version": "2", f"resolve-{key}": "proposed"},
+    )
+    assert page.status_code in (403, 404)
+    assert review_of(review.cycle, org.pm).state == ReviewState.SUBMITTED
+    assert duties_of(org.pm)[0] == "Write the PRD and roadmap"
+
+
+def test_resolving_on_the_page_needs_the_csrf_token(conflicted, org):
+    from django.test import Client
+
+    review, key = conflicted
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(org.hr)
+    response = client.post(
+        f"/reviews/{review.pk}/",
+        {"action": "approve", "onto_current": "on", "expected_version": "2", f"resolve-{key}": "proposed"},
+    )
+    assert response.status_code == 403
+    assert duties_of(org.pm)[0] == "Write the PRD and roadmap"
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda rows: [rows[1], rows[0], rows[2]],  # reordered
+        lambda rows: rows[:2],  # one removed
+        lambda rows: [*rows, {"text": "Extra"}],
+        lambda rows: [{**rows[0], "serves": 999}, *rows[1:]],
+        lambda rows: [],
+    ],
+)
+def test_keep_with_any_edit_is_refused_through_the_api(cycle, org, edit):
+    review = review_of(cycle, org.pm)
+    rows = [{"id": d.pk, "text": d.text} for d in org.pm.duties.order_by("position")]
+    response = api_as(org.lead).post(
+        f"/api/v1/role-reviews/{review.pk}/submit/", {"outcome": "keep", "duties": edit(rows)}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert review_of(cycle, org.pm).state == ReviewState.PENDING
+    same = [{**row, "text": f"  {row['text']} "} for row in rows]  # only spaces differ: not an edit
+    response = api_as(org.lead).post(
+        f"/api/v1/role-reviews/{review.pk}/submit/", {"outcome": "keep", "duties": same}, format="json"
+    )
+    assert response.status_code == 200, response.content
