@@ -8,6 +8,8 @@ ORG_LANG ?= zh-hans
 PYTEST_ARGS ?= -n 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in the demo's mails (printed on the console) point at the server `make run` starts.
+SITE_URL ?= http://$(HOST):$(PORT)
 DEMO_ENV := DEBUG=1
 
 .PHONY: run test install install-dev demo lint format bench clean messages check backup restore
@@ -40,7 +42,7 @@ run: demo
 	@echo "  API:            http://$(HOST):$(PORT)/api/v1/   docs: http://$(HOST):$(PORT)/api/docs/"
 	@echo "  Language:       switch at the top right (English / 简体中文)"
 	@echo ""
-	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEMO_ENV) SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## The whole suite (SQLite unless DATABASE_URL says otherwise).
 test: install-dev

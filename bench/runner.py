@@ -44,6 +44,7 @@ BENCH_ENV = {
     "SECURE_HSTS_SECONDS": "0",
     "SECURE_COOKIES": "0",
     "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "SITE_URL": "http://127.0.0.1",
     "ALLOW_DEMO_DATA": "1",
     # The throttles stay in the request path (their cache look-ups are part of the cost) but
     # never refuse: a load test is not an abusive client.

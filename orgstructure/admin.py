@@ -3,21 +3,37 @@ and a service's refusal becomes a form error or a message, never a 500 or a half
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 from simple_history.admin import SimpleHistoryAdmin
 
+from orgstructure.accounts import (
+    PERSONAL_FIELDS,
+    PRIVILEGED_FIELDS,
+    user_create,
+    user_may_manage,
+    user_password_set,
+    user_update,
+)
 from orgstructure.exceptions import ServiceError
+from orgstructure.models import ApiToken
+from orgstructure.signin import AdminSignInForm
+from orgstructure.tokens import api_token_issue, api_token_revoke
 
 User = get_user_model()
 
@@ -170,27 +186,133 @@ def count_subquery(model, fk: str, **filters) -> Coalesce:
     return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), Value(0), output_field=IntegerField())
 
 
+class PasswordSetForm(AdminPasswordChangeForm):
+    acting_user = None
+
+    def save(self, commit=True):
+        password = self.cleaned_data["password1"] if self.cleaned_data["set_usable_password"] else None
+        return user_password_set(user=self.user, password=password, acting_user=self.acting_user)
+
+
 class PersonAdmin(ServiceRefusalsMixin, UserAdmin):
     """People are deactivated (``is_active``), never deleted: revisions, reviews, suggestions,
     the change feed and the history name them as the ones who acted, and a deleted account would
-    leave those changes unsigned."""
+    leave those changes unsigned.
+
+    Who may change what is ``orgstructure.accounts``' rule: a non-superuser sees no privilege
+    fields, sees accounts with as many rights as theirs or more read-only (password page
+    included), and a POST that carries a privilege field anyway is refused (403)."""
+
+    def _is_superuser(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
 
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def save_model(self, request, obj, form, change):
-        # Deactivating goes through the service: what the person was given as a lead moves on.
-        if not (change and "is_active" in form.changed_data):
-            return super().save_model(request, obj, form, change)
-        from teams.services import person_set_active
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or user_may_manage(editor=request.user, target=obj))
 
-        is_active, obj.is_active = obj.is_active, not obj.is_active
-        super().save_model(request, obj, form, change)
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self._is_superuser(request):
+            return fieldsets
+        hidden = set(PRIVILEGED_FIELDS)
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+            for name, options in fieldsets
+            if any(f not in hidden for f in options["fields"])
+        ]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        crafted = request.method == "POST" and any(field in request.POST for field in PRIVILEGED_FIELDS)
+        if crafted and not self._is_superuser(request):
+            raise PermissionDenied  # the form never shows these fields to them: a crafted request
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def user_change_password(self, request, id, form_url=""):
+        target = self.get_object(request, unquote(id))
+        if target is not None and not user_may_manage(editor=request.user, target=target):
+            raise PermissionDenied  # the page too: nothing to offer
+        # Django's view saves through its form; this one's save calls the service, as the editor
+        bound = copy.copy(self)
+        bound.change_password_form = type("PasswordSetForm", (PasswordSetForm,), {"acting_user": request.user})
+        return UserAdmin.user_change_password(bound, request, id, form_url)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            with service_call():
+                user_create(user=obj, acting_user=request.user)
+            return
+        fields = [f for f in form.changed_data if f in PERSONAL_FIELDS or f in PRIVILEGED_FIELDS]
+        fields = [f for f in fields if f != "is_active"]
         with service_call():
-            person_set_active(user=obj, is_active=is_active, acting_user=request.user)
+            user_update(user=obj, changes={f: form.cleaned_data[f] for f in fields}, acting_user=request.user)
+            if "is_active" in form.changed_data:
+                # deactivating goes through its service: what the person was given as a lead moves on
+                from teams.services import person_set_active
+
+                person_set_active(user=obj, is_active=form.cleaned_data["is_active"], acting_user=request.user)
         obj.refresh_from_db(fields=["is_active"])
+
+    def save_related(self, request, form, formsets, change):
+        # groups and permissions were saved by user_update
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 admin.site.register(User, PersonAdmin)
+
+# Sign-in: the admin's form says when the account or address is locked out (django-axes).
+admin.site.login_form = AdminSignInForm
+
+
+class ApiTokenAdmin(TokenAdmin):
+    """Superusers see whose API tokens exist, issue one (its key shown once, in the message) and
+    revoke one; nobody else sees these pages, and no page shows a stored key."""
+
+    list_display = ("user", "created")
+    fields = ("user",)
+    raw_id_fields = ()
+
+    def _allowed(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def save_model(self, request, obj, form, change):
+        token = api_token_issue(user=obj.user, acting_user=request.user)
+        copy_saved_fields(obj, token)
+        self.message_user(
+            request,
+            _("The API token of %(user)s is %(key)s. Copy it now: it is not shown again.")
+            % {"user": obj.user.get_username(), "key": token.key},
+            messages.WARNING,
+        )
+
+    def delete_model(self, request, obj):
+        api_token_revoke(user=obj.user, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for token in queryset.select_related("user"):
+            api_token_revoke(user=token.user, acting_user=request.user)
+
+
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
+admin.site.register(ApiToken, ApiTokenAdmin)

@@ -35,3 +35,28 @@ def change_record(
         role_id=getattr(role, "pk", role),
         data=data or {},
     )
+
+
+# What of a person the org chart shows: a change to one of these changes the chart's ETag. (The
+# active flag changes through teams.services.person_set_active, which records person.deactivated
+# or person.reactivated itself.)
+PERSON_SHOWN_FIELDS = ("username", "first_name", "last_name")
+
+
+def person_snapshot(person) -> dict[str, Any]:
+    return {field: getattr(person, field) for field in PERSON_SHOWN_FIELDS}
+
+
+def person_change_record(*, person, before: dict[str, Any], acting_user) -> ChangeEvent | None:
+    """Record ``person.updated`` when what the org chart shows of a person (name, username)
+    changed since ``before`` (``person_snapshot`` taken before the save). Whatever saves a person
+    calls this in the same transaction (the admin's person form does)."""
+    changed = sorted(field for field, value in person_snapshot(person).items() if before.get(field) != value)
+    if not changed:
+        return None
+    return change_record(
+        action="person.updated",
+        obj=person,
+        acting_user=acting_user,
+        data={"fields": changed, "is_active": person.is_active},
+    )

@@ -1,8 +1,9 @@
 """Errors that services raise, and that the API, the admin and the pages turn into messages.
 
 Input problems are Django's ``ValidationError`` (400 / form error) and missing rights are
-Django's ``PermissionDenied`` (403). The two below say that the request was fine but the
-world moved on: a stale version (412 in the API) or a state that forbids the action (409).
+Django's ``PermissionDenied`` (403). The ones below say that the request was fine but the
+world moved on: a stale version (412 in the API), a state that forbids the action (409), or the
+object itself removed by someone else meanwhile (404).
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -72,3 +73,10 @@ def conflict_detail(conflict) -> str:
     if conflict.base is None:
         return _("Added on both sides with different texts.")
     return _("Changed since the proposal was made, and the proposal changes it differently.")
+
+
+class NotFoundError(ServiceError):
+    """The object the action is about was removed by someone else in the meantime."""
+
+    code = "not_found"
+    default_message = _("This no longer exists: someone else removed it in the meantime.")

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.models import TokenProxy
 
 
 class TimestampedModel(models.Model):
@@ -48,3 +49,17 @@ class ChangeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
+
+
+class ApiToken(TokenProxy):
+    """A person's API token as the admin shows it: by whose it is, never by its key (DRF's token
+    prints its key as its name, which would put keys into pages and the admin's log). Keys are
+    shown once, when issued (``orgstructure.tokens.api_token_issue``)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return _("API token of %(user)s") % {"user": self.user.get_username()}

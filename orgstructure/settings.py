@@ -5,6 +5,7 @@ once here: DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS (and a few optional on
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -60,8 +62,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "orgstructure.middleware.SecurityHeadersMiddleware",
+    "orgstructure.middleware.NulCharacterGuardMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "orgstructure.api.middleware.ApiQueryStringGuardMiddleware",
+    # Last: turns a sign-in refused because of a lockout into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "orgstructure.urls"
@@ -79,6 +85,15 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
         },
+    },
+    {
+        # Plain-text mail (reviews/notifications.py renders with using="mail"): no HTML escaping,
+        # so "R&D <team>" reads as typed instead of "R&amp;D &lt;team&gt;".
+        "NAME": "mail",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
     },
 ]
 
@@ -104,6 +119,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every sign-in (site, admin, API token) while the account or address is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -146,8 +163,16 @@ STORAGES = {
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="orgstructure@localhost")
-# The site's public address, for links in notification mail (e.g. https://org.example.com).
-SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
+# The site's public address, for links in notification mail (e.g. https://org.example.com):
+# without it those links would be relative, and useless in a mail. `make run` sets it to the
+# address it serves on.
+SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").strip().rstrip("/")
+if not SITE_URL and not DEBUG:
+    raise ImproperlyConfigured("SITE_URL must be set when DEBUG is off (e.g. https://org.example.com: links in mail).")
+if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be an absolute http(s) address such as https://org.example.com, not {SITE_URL!r}."
+    )
 
 # Security: production values unless DEBUG is on; a TLS-terminating proxy sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -159,6 +184,22 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"  # sent by Django's SecurityMiddleware
+# orgstructure.middleware.SecurityHeadersMiddleware: no inline script or style anywhere (every
+# script and style sheet is a file under /static/), nothing framed, no plugins. Swagger UI's page
+# (drf-spectacular's split view: its scripts are files too) keeps its own inline <style> block.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+CONTENT_SECURITY_POLICY_OVERRIDES = {
+    "/api/docs/": CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+}
+
+# How many reverse proxies (load balancer, nginx) stand in front of the app and append the address
+# they saw to X-Forwarded-For. 0 (the default): the connection's address is the client's and the
+# header is ignored, since anyone can send it. See orgstructure/client_address.py.
+NUM_PROXIES = env_int("NUM_PROXIES", default=0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -189,6 +230,8 @@ REST_FRAMEWORK = {
         # POST /api/v1/auth/token/ per client address: password guessing is slow.
         "token": env_str("API_THROTTLE_TOKEN", default="10/minute"),
     },
+    # The client address is the connection's unless trusted proxies are configured (below).
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -209,9 +252,41 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-}
+# Throttle counts, lockouts' helpers and cached analysis must hold across workers and hosts: Redis
+# when REDIS_URL is set, otherwise the database's cache table (created by migrate); the demo
+# (DEBUG) keeps one process's memory. CACHE_BACKEND (redis, database, locmem) overrides the choice.
+REDIS_URL = env_str("REDIS_URL", default="")
+CACHE_BACKEND = env_str("CACHE_BACKEND", default="redis" if REDIS_URL else ("locmem" if DEBUG else "database"))
+if CACHE_BACKEND == "redis":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("CACHE_BACKEND=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379/0).")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+elif CACHE_BACKEND == "database":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "orgstructure_cache"}}
+elif CACHE_BACKEND == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"CACHE_BACKEND must be redis, database or locmem, not {CACHE_BACKEND!r}.")
+
+# Failed sign-ins (site, admin, API token): django-axes locks the account, and separately the
+# client address, after AXES_FAILURE_LIMIT failures, for AXES_COOLOFF_MINUTES. Attempts are rows
+# in the database, so every worker and host counts the same ones.
+AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "orgstructure.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "orgstructure.signin.lockout_response"
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
+# No admin pages (a lockout ends by itself; an operator lifts one early with manage.py
+# axes_reset_username NAME or axes_reset_ip ADDRESS), and no log of successful sign-ins.
+AXES_ENABLE_ADMIN = False
+AXES_DISABLE_ACCESS_LOG = True
+
+# Password-reset mail: at most this many per e-mail address and per client address.
+PASSWORD_RESET_LIMIT_PER_EMAIL = env_str("PASSWORD_RESET_LIMIT_PER_EMAIL", default="3/hour")
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_str("PASSWORD_RESET_LIMIT_PER_ADDRESS", default="10/hour")
 
 LOGGING = {
     "version": 1,

@@ -27,7 +27,8 @@ def _link(name: str, *args) -> str:
 
 def _render(template: str, context: dict) -> tuple[str, str]:
     with translation.override(settings.LANGUAGE_CODE):
-        text = render_to_string(f"reviews/email/{template}.txt", context).strip()
+        # Plain text: the "mail" template engine does not HTML-escape (settings.TEMPLATES).
+        text = render_to_string(f"reviews/email/{template}.txt", context, using="mail").strip()
     subject, _sep, body = text.partition("\n")
     return " ".join(subject.split()), body.strip() + "\n"
 

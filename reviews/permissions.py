@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from teams.permissions import is_hr_manager, leads_any_team, led_team_ids
+from roles.visibility import RoleVisibility
+from teams.permissions import is_hr_manager, leads_any_team
 
 
 class ReviewPermissions:
@@ -48,21 +49,29 @@ def cycles_visible_to(user, queryset: QuerySet) -> QuerySet:
     return queryset.exclude(state="draft")
 
 
-def reviews_visible_to(user, queryset: QuerySet) -> QuerySet:
+def reviews_visible_to(user, queryset: QuerySet, *, roles: RoleVisibility | None = None) -> QuerySet:
+    """HR and readers see every review, a reviewer their own; none about a role the user may
+    not see (a role made a draft after the cycle opened). ``roles``: the user's role visibility,
+    if the caller has it already."""
     if not _active(user):
         return queryset.none()
+    queryset = (roles or RoleVisibility.for_user(user)).filter(queryset, "role__")
     if is_hr_manager(user) or user.has_perm(ReviewPermissions.VIEW_REVIEW):
         return queryset
     return queryset.filter(reviewer=user)
 
 
-def suggestions_visible_to(user, queryset: QuerySet) -> QuerySet:
+def suggestions_visible_to(user, queryset: QuerySet, *, roles: RoleVisibility | None = None) -> QuerySet:
+    """HR and readers see every suggestion, leads those on their teams' roles, anyone their
+    own; none about a role the user may not see (a role made a draft after it was suggested on)."""
     if not _active(user):
         return queryset.none()
+    roles = roles or RoleVisibility.for_user(user)
+    queryset = roles.filter(queryset, "role__")
     if is_hr_manager(user) or user.has_perm(ReviewPermissions.VIEW_SUGGESTION):
         return queryset
-    led = led_team_ids(user)
-    return queryset.filter(Q(author=user) | Q(role__team_id__in=led))
+    # Not HR: the teams whose drafts they see are the teams they lead (with subtrees).
+    return queryset.filter(Q(author=user) | Q(role__team_id__in=sorted(roles.draft_team_ids or ())))
 
 
 def can_manage_cycles(user) -> bool:

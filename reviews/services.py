@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from orgstructure.authz import require_permission
 from orgstructure.changes import change_record
 from orgstructure.exceptions import ConflictError, MergeConflict, StaleVersionError
-from orgstructure.validation import clean_duty_text, refuse_unknown_fields
+from orgstructure.validation import clean_duty_text, duplicate_key, refuse_unknown_fields
 from reviews import notifications
 from reviews.models import (
     CycleState,
@@ -887,7 +887,7 @@ def suggestion_create(
         duty = None
     if kind == SuggestionKind.CHANGE and duty is not None and text and text == duty.text:
         errors["proposed_text"] = [_("The proposed text is the same as the current one.")]
-    if kind == SuggestionKind.ADD and text and any(d.text.casefold() == text.casefold() for d in duties):
+    if kind == SuggestionKind.ADD and text and any(duplicate_key(d.text) == duplicate_key(text) for d in duties):
         errors["proposed_text"] = [_("The role already has this duty.")]
     limit = len(duties) + (1 if kind == SuggestionKind.ADD else 0)
     if proposed_position is not None and (

@@ -51,6 +51,7 @@ class DutyInline(admin.TabularInline):
 
     class Media:
         js = ("js/admin-ordered-inline.js",)
+        css = {"all": ("css/admin-extra.css",)}
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

@@ -4,7 +4,7 @@ analysis pages, the dashboard and ``/api/v1/analysis/``.
 
 Who sees what: HR managers analyse the whole organisation; a team lead analyses the teams they
 lead (and the teams below them); anyone else is refused. Draft roles count only for HR and the
-leads of their team, as everywhere else (``roles.permissions.roles_visible_to``). Retired roles
+leads of their team, as everywhere else (``roles.visibility.RoleVisibility``). Retired roles
 and archived teams are left out: they are not part of the organisation any more.
 
 Every selector runs a fixed number of queries whatever the size of the organisation.
@@ -24,8 +24,8 @@ from django.db.models import Count, Exists, Max, OuterRef
 from django.utils.translation import gettext as _
 
 from roles.models import Duty, Role, RoleStatus
-from roles.permissions import roles_visible_to
 from roles.textsim import features
+from roles.visibility import RoleVisibility
 from teams.models import Team, TeamDuty
 from teams.permissions import is_hr_manager, led_team_ids
 from teams.selectors import TeamTree, team_subtree_ids
@@ -117,7 +117,7 @@ class CoverageSummary:
 
 def _live_roles(user, scope: set[int] | None):
     qs = Role.objects.exclude(status=RoleStatus.RETIRED).filter(team__archived=False)
-    return roles_visible_to(user, _scoped(qs, scope))
+    return RoleVisibility.for_user(user).filter(_scoped(qs, scope))
 
 
 def coverage_team_ids(*, user, scope: set[int] | None, problems_only: bool = False) -> list[int]:
@@ -412,13 +412,10 @@ def overlap_pairs(
         cache.set(key, cached, OVERLAP_CACHE_SECONDS)
     pairs, stats = cached
     wanted = set(relations) if relations is not None else None
-    visible_drafts: set[int] | None = None
-    if not is_hr_manager(user):
-        led = led_team_ids(user)
-        visible_drafts = led
+    visibility = RoleVisibility.for_user(user)
 
     def visible(item: DutyItem) -> bool:
-        return not item.draft or visible_drafts is None or item.team_id in visible_drafts
+        return not item.draft or visibility.drafts_visible_in(item.team_id)
 
     result = [
         OverlapPair(a=p.a, b=p.b, score=p.score, relation=p.relation)

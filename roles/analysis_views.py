@@ -151,7 +151,10 @@ def team_counts(*, user) -> list[dict]:
         "duties",
     )
     add(
-        Membership.objects.values("team_id").annotate(n=Count("user_id", distinct=True)).values_list("team_id", "n"),
+        Membership.objects.filter(user__is_active=True)
+        .values("team_id")
+        .annotate(n=Count("user_id", distinct=True))
+        .values_list("team_id", "n"),
         "people",
     )
     serving = Duty.objects.filter(serves=OuterRef("pk"), role__in=live_roles)

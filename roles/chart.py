@@ -19,8 +19,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from roles.models import Role, RoleStatus
-from roles.permissions import roles_visible_to
 from roles.textsim import _CJK_RE
+from roles.visibility import RoleVisibility
 from teams.models import Membership, Team, TeamDuty
 from teams.selectors import TeamTree
 
@@ -95,12 +95,14 @@ def chart_tree(
     }
     for duty in TeamDuty.objects.filter(team_id__in=nodes).order_by("team_id", "position"):
         nodes[duty.team_id].core_duties.append(duty)
-    roles = roles_visible_to(user, Role.objects.filter(team_id__in=nodes).exclude(status=RoleStatus.RETIRED))
+    roles = RoleVisibility.for_user(user).filter(
+        Role.objects.filter(team_id__in=nodes).exclude(status=RoleStatus.RETIRED)
+    )
     chart_roles = {r.pk: ChartRole(role=r) for r in roles.order_by("title", "pk")}
     for chart_role in chart_roles.values():
         nodes[chart_role.role.team_id].roles.append(chart_role)
     memberships = (
-        Membership.objects.filter(team_id__in=nodes)
+        Membership.objects.filter(team_id__in=nodes, user__is_active=True)  # deactivated: no lead, no holder
         .filter(Q(is_lead=True) | Q(role__isnull=False))
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "user__username")
@@ -152,8 +154,9 @@ def chart_search(*, user, query: str, limit: int = SEARCH_LIMIT) -> list[SearchH
     hits: list[SearchHit] = []
     for team in Team.objects.filter(archived=False).filter(Q(name__icontains=query) | Q(slug__icontains=query))[:limit]:
         hits.append(SearchHit("team", team.name, team.get_kind_display(), team, f"team-{team.slug}"))
-    roles = roles_visible_to(
-        user, Role.objects.exclude(status=RoleStatus.RETIRED).filter(team__archived=False, title__icontains=query)
+    visibility = RoleVisibility.for_user(user)
+    roles = visibility.filter(
+        Role.objects.exclude(status=RoleStatus.RETIRED).filter(team__archived=False, title__icontains=query)
     )
     for role in roles.select_related("team").order_by("title")[:limit]:
         hits.append(SearchHit("role", role.title, role.team.name, role.team, f"role-{role.pk}"))
@@ -168,7 +171,9 @@ def chart_search(*, user, query: str, limit: int = SEARCH_LIMIT) -> list[SearchH
     )
     lead_label = _("lead")
     for m in memberships:
-        detail = m.team.name + (f" · {m.role.title}" if m.role_id else "") + (f" · {lead_label}" if m.is_lead else "")
+        # A person is found by name; the role they hold is shown only to those who may see it.
+        role = m.role if m.role_id and visibility.can_see(m.role) else None
+        detail = m.team.name + (f" · {role.title}" if role else "") + (f" · {lead_label}" if m.is_lead else "")
         hits.append(SearchHit("person", person_label(m.user), detail, m.team, f"team-{m.team.slug}"))
     return hits
 
@@ -291,8 +296,8 @@ def chart_svg(nodes: Sequence[ChartNode], *, title: str) -> str:
 
 
 def holders_by_role(role_ids: Iterable[int]) -> dict[int, list]:
-    """Role id → the people holding it (one query)."""
+    """Role id → the (active) people holding it (one query)."""
     result: dict[int, list] = defaultdict(list)
-    for m in Membership.objects.filter(role_id__in=list(role_ids)).select_related("user"):
+    for m in Membership.objects.filter(role_id__in=list(role_ids), user__is_active=True).select_related("user"):
         result[m.role_id].append(m.user)
     return result

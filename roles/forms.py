@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from orgstructure.validation import clean_duty_text
+from orgstructure.validation import clean_duty_text, duplicate_key
 from roles.models import Role, RoleRevision
 from roles.services import MAX_DUTIES_PER_ROLE
 from teams.forms import OrderedListFormSet, PositionedInlineForm
@@ -90,7 +90,7 @@ class RoleAdminForm(forms.ModelForm):
 class DutyInlineForm(PositionedInlineForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["text"].widget.attrs["style"] = "width: 32em"
+        self.fields["text"].widget.attrs["class"] = "vTextField duty-text-input"  # static/css/admin-extra.css
 
 
 class DutyFormSet(OrderedListFormSet):
@@ -120,7 +120,7 @@ class DutyFormSet(OrderedListFormSet):
             except ValidationError as exc:
                 form.add_error("text", exc)
                 continue
-            key = text.casefold()
+            key = duplicate_key(text)
             if key in seen:
                 form.add_error("text", _("This duty repeats duty %(n)d.") % {"n": seen[key] + 1})
             else:

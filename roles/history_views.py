@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET
 
 from roles.diffing import duty_list_diff, duty_list_diff_summary
 from roles.models import Role, RoleRevision
-from roles.permissions import can_view_role
 from roles.textsim import _CJK
+from roles.visibility import RoleVisibility
 
 REVISIONS_PER_PAGE = 10
 _TOKEN_RE = re.compile(rf"[{_CJK}]|\w+|\s+|[^\w\s]")
@@ -76,8 +76,9 @@ class CompareForm(forms.Form):
 @login_required
 @require_GET
 def role_history(request: HttpRequest, pk: int) -> HttpResponse:
+    # The yes/no check: who leads what is looked up only when the role is a draft.
     role = get_object_or_404(Role.objects.select_related("team"), pk=pk)
-    if not can_view_role(request.user, role):
+    if not RoleVisibility.for_user(request.user).can_see(role):
         raise Http404
     revisions = RoleRevision.objects.filter(role=role).select_related("author", "restored_from")
     numbers = list(revisions.order_by("-number").values_list("number", "created_at"))

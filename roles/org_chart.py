@@ -15,7 +15,6 @@ caller may see (HR, lead of which teams, other).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -31,7 +30,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgstructure.models import ChangeEvent
+from orgstructure.spreadsheet import csv_writer
 from roles.models import Duty, Role, RoleStatus
+from roles.visibility import RoleVisibility
 from teams.models import Membership, Team, TeamUserObjectPermission
 from teams.permissions import TeamPermissions
 from teams.selectors import TeamTree
@@ -81,6 +82,7 @@ def org_chart_stamp(user) -> OrgChartStamp:
     sql = f"""
         SELECT 0, MAX(id) FROM {q(ChangeEvent._meta.db_table)}
         WHERE action LIKE 'team.%%' OR action LIKE 'role.%%' OR action LIKE 'membership.%%'
+           OR action LIKE 'person.%%'
         UNION ALL
         SELECT 1, COUNT(*) FROM {perm} p JOIN {ct} ct ON ct.id = p.content_type_id
         WHERE ct.app_label = %s AND p.codename = %s AND (
@@ -182,17 +184,17 @@ def org_chart_build(*, stamp: OrgChartStamp, root: str | None = None, depth: int
             return Q(**{f"{prefix}team__archived": False})
         return Q(**{f"{prefix}team_id__in": included})
 
-    visible_status = Q(status=RoleStatus.ACTIVE)
-    if stamp.is_hr:
-        visible_status |= Q(status=RoleStatus.DRAFT)
-    elif stamp.led_team_ids:
-        led = tree.shape.subtree_ids(i for i in stamp.led_team_ids if i in tree.teams)
-        visible_status |= Q(status=RoleStatus.DRAFT, team_id__in=sorted(led & included_set))
+    # The caller's leads cover their subtrees: worked out from the tree already loaded.
+    visibility = RoleVisibility(
+        signed_in=True,
+        all_drafts=stamp.is_hr,
+        led_team_ids=lambda: tree.shape.subtree_ids(i for i in stamp.led_team_ids if i in tree.teams) & included_set,
+    )
 
     roles: dict[int, dict[str, Any]] = {}
     role_rows = (
-        Role.objects.filter(team_filter(""))
-        .filter(visible_status)
+        Role.objects.filter(team_filter(""), status__in=[RoleStatus.ACTIVE, RoleStatus.DRAFT])
+        .filter(visibility.q())
         .order_by("title", "id")
         .values_list("id", "team_id", "slug", "title", "status", "headcount", "version")
     )
@@ -226,6 +228,7 @@ def org_chart_build(*, stamp: OrgChartStamp, root: str | None = None, depth: int
     member_rows = (
         Membership.objects.filter(team_filter(""))
         .filter(Q(is_lead=True) | Q(role__isnull=False))
+        .filter(user__is_active=True)  # a deactivated person leads and holds nothing
         .order_by("user__username", "id")
         .values_list(
             "team_id", "role_id", "is_lead", "user_id", "user__username", "user__first_name", "user__last_name"
@@ -253,9 +256,11 @@ def org_chart_document(*, version: str, teams: list[dict[str, Any]]) -> dict[str
 
 def org_chart_csv(teams: list[dict[str, Any]]) -> bytes:
     """One row per duty (team path, team slug, role slug, role title, duty position, duty
-    text) after a header row; UTF-8 with a byte-order mark, so Excel shows Chinese correctly."""
+    text) after a header row; UTF-8 with a byte-order mark, so Excel shows Chinese correctly. A
+    text a spreadsheet would run as a formula starts with ``'`` (scripts wanting raw text use the
+    JSON)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     stack = [(team, team["name"]) for team in reversed(teams)]
     while stack:

@@ -1,10 +1,11 @@
-"""Permission codenames of the roles app, and who may see which roles."""
+"""Permission codenames of the roles app, and who may see which roles (the rule itself lives in
+``roles.visibility.RoleVisibility``; these are shortcuts for one-off checks)."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from teams.permissions import is_hr_manager, led_team_ids
+from roles.visibility import RoleVisibility
 
 
 class RolePermissions:
@@ -16,17 +17,10 @@ class RolePermissions:
 
 
 def roles_visible_to(user, queryset: QuerySet) -> QuerySet:
-    """Active and retired roles are visible to every signed-in person; draft roles only to HR
-    and to the leads of the role's team (or of a team above it)."""
-    if is_hr_manager(user):
-        return queryset
-    if not user or not user.is_authenticated or not user.is_active:
-        return queryset.none()
-    led = led_team_ids(user)
-    return queryset.filter(~Q(status="draft") | Q(team_id__in=led))
+    """Active and retired roles for every signed-in person; draft roles only for HR and the
+    leads of the role's team (or of a team above it)."""
+    return RoleVisibility.for_user(user).filter(queryset)
 
 
 def can_view_role(user, role) -> bool:
-    if role.status != "draft":
-        return bool(user and user.is_authenticated and user.is_active)
-    return is_hr_manager(user) or role.team_id in led_team_ids(user)
+    return RoleVisibility.for_user(user).can_see(role)

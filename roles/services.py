@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from orgstructure.authz import history_user, require_permission
 from orgstructure.changes import change_record
 from orgstructure.exceptions import ConflictError, StaleVersionError
-from orgstructure.validation import clean_duty_text, refuse_unknown_fields
+from orgstructure.validation import clean_duty_text, duplicate_key, refuse_unknown_fields
 from roles.models import Duty, RevisionSource, Role, RoleRevision, RoleStatus
 from roles.permissions import RolePermissions
 from teams.models import Team, TeamDuty
@@ -139,9 +139,26 @@ def _as_input(item: Any) -> DutyInput:
     raise ValidationError(_("Each duty must be an object with a text."), code="invalid")
 
 
-def duty_list_normalise(*, role: Role, duties: Sequence[Any]) -> list[DutyInput]:
+def _referenced_core_duty_ids(duties: Sequence[Any]) -> list[int]:
+    ids = set()
+    for raw in duties:
+        try:
+            serves = _as_input(raw).serves
+        except ValidationError:
+            continue
+        if isinstance(serves, int) and not isinstance(serves, bool) and 0 < serves < 2**63:
+            ids.add(serves)
+    return sorted(ids)
+
+
+def duty_list_normalise(*, role: Role, duties: Sequence[Any], lock: bool = False) -> list[DutyInput]:
     """Validate a proposed duty list against the role's team; raise ``ValidationError`` with
-    messages per item (``{"duties": {"<index>": [...]}}``) or return the cleaned list."""
+    messages per item (``{"duties": {"<index>": [...]}}``) or return the cleaned list.
+
+    ``lock=True`` (inside the transaction that stores the list) locks the core duties the list
+    serves, in id order, as ``team_core_duties_replace`` locks the ones it may remove: whichever
+    comes second sees what the first did, and a core duty removed meanwhile is an error here
+    (400), not a foreign-key failure at commit (500)."""
     if not isinstance(duties, (list, tuple)):
         raise ValidationError({"duties": [_("The duty list must be a list.")]}, code="invalid")
     if len(duties) > MAX_DUTIES_PER_ROLE:
@@ -149,7 +166,13 @@ def duty_list_normalise(*, role: Role, duties: Sequence[Any]) -> list[DutyInput]
             {"duties": [_("A role can have at most %(max)d duties.") % {"max": MAX_DUTIES_PER_ROLE}]},
             code="too_many",
         )
-    core_ids = set(TeamDuty.objects.filter(team_id=role.team_id).values_list("pk", flat=True))
+    if lock:
+        referenced = TeamDuty.objects.select_for_update().filter(
+            team_id=role.team_id, pk__in=_referenced_core_duty_ids(duties)
+        )
+        core_ids = set(referenced.order_by("pk").values_list("pk", flat=True))
+    else:
+        core_ids = set(TeamDuty.objects.filter(team_id=role.team_id).values_list("pk", flat=True))
     own_ids = set(Duty.objects.filter(role=role).values_list("pk", flat=True))
     errors: dict[str, list[str]] = {}
     cleaned: list[DutyInput] = []
@@ -162,7 +185,7 @@ def duty_list_normalise(*, role: Role, duties: Sequence[Any]) -> list[DutyInput]
             errors[str(index)] = exc.messages
             continue
         problems = []
-        key = text.casefold()
+        key = duplicate_key(text)
         if key in seen:
             problems.append(_("This duty repeats duty %(n)d.") % {"n": seen[key] + 1})
         else:
@@ -240,7 +263,9 @@ def role_duties_replace(
     require_permission(acting_user, RolePermissions.CHANGE_DUTIES, role)
     if source not in RevisionSource.values:
         raise ValidationError({"source": _("Unknown source.")}, code="invalid")
-    role = Role.objects.select_for_update().get(pk=role.pk)
+    # NO KEY UPDATE: two saves of this list wait for each other, while rows that merely point
+    # at the role (change events, reviews) can still be written by others meanwhile.
+    role = Role.objects.select_for_update(no_key=True).get(pk=role.pk)
     if isinstance(expected_version, bool) or not isinstance(expected_version, int):
         raise ValidationError({"expected_version": _("The expected version must be a whole number.")}, code="invalid")
     if expected_version != role.version:
@@ -261,7 +286,7 @@ def role_duties_replace(
         )
     if role.status == RoleStatus.RETIRED:
         raise ConflictError(_("A retired role's duties cannot be changed; make it active or draft first."))
-    cleaned = duty_list_normalise(role=role, duties=duties)
+    cleaned = duty_list_normalise(role=role, duties=duties, lock=True)
 
     existing = list(Duty.objects.filter(role=role).order_by("position"))
     current = [(d.text, d.serves_id) for d in existing]

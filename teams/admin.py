@@ -6,6 +6,8 @@ Every write calls ``teams.services`` with ``acting_user=request.user`` (see
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import Count, Q
@@ -15,6 +17,7 @@ from django.utils.translation import ngettext
 from tree_queries.admin import TreeChangeList
 
 from orgstructure.admin import ServiceModelAdmin, copy_saved_fields, count_subquery, service_call
+from orgstructure.exceptions import NotFoundError
 from roles.models import Role, RoleStatus
 from teams import services
 from teams.forms import MembershipAdminForm, PositionedInlineForm, TeamAdminForm, TeamDutyFormSet
@@ -53,6 +56,7 @@ class TeamDutyInline(admin.TabularInline):
 
     class Media:
         js = ("js/admin-ordered-inline.js",)
+        css = {"all": ("css/admin-extra.css",)}
 
 
 @admin.register(Team)
@@ -61,6 +65,10 @@ class TeamAdmin(ServiceModelAdmin):
     inlines = [TeamDutyInline]
     list_display = ("tree_name", "slug", "kind", "parent", "core_duty_count", "role_count", "archived")
     list_display_links = ("tree_name",)
+
+    class Media:
+        css = {"all": ("css/admin-extra.css",)}  # the tree's indentation
+
     list_filter = ("kind", ParentTeamFilter, "archived")
     list_select_related = ("parent",)
     search_fields = ("name", "slug", "description")
@@ -89,9 +97,8 @@ class TeamAdmin(ServiceModelAdmin):
     def tree_name(self, obj: Team):
         depth = getattr(obj, "tree_depth", 0)
         return format_html(
-            '<span class="tree-depth-{}" style="padding-left:{}em">{}{}</span>',
-            depth,
-            depth * 1.5,
+            '<span class="tree-depth-{}">{}{}</span>',  # indentation: static/css/admin-extra.css
+            min(depth, 20),
             "└ " if depth else "",
             obj.name,
         )
@@ -211,13 +218,15 @@ class MembershipAdmin(ServiceModelAdmin):
         pass  # no inlines or many-to-many fields
 
     def delete_model(self, request, obj):
-        services.membership_remove(membership=obj, acting_user=request.user)
+        with suppress(NotFoundError):  # removed by someone else meanwhile: gone, as asked
+            services.membership_remove(membership=obj, acting_user=request.user)
 
     def delete_queryset(self, request, queryset):
         # delete_selected runs outside a transaction: all of the selection goes, or none.
         with transaction.atomic():
             for membership in queryset.select_related("team", "user"):
-                services.membership_remove(membership=membership, acting_user=request.user)
+                with suppress(NotFoundError):
+                    services.membership_remove(membership=membership, acting_user=request.user)
 
 
 class ProjectGroupMemberInline(admin.TabularInline):

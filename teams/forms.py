@@ -11,6 +11,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from orgstructure.validation import duplicate_key
 from teams.models import Membership, Team
 from teams.selectors import team_subtree_ids
 
@@ -113,7 +114,7 @@ class TeamDutyFormSet(OrderedListFormSet):
             return
         seen: set[str] = set()
         for form in self.kept_forms():
-            key = " ".join((form.cleaned_data.get("text") or "").split()).casefold()
+            key = duplicate_key(form.cleaned_data.get("text") or "")
             if key in seen:
                 form.add_error("text", _("This core duty appears twice."))
             seen.add(key)

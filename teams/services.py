@@ -18,9 +18,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from orgstructure.accounts import require_may_manage
 from orgstructure.authz import history_user, require_permission
 from orgstructure.changes import change_record
-from orgstructure.validation import clean_duty_text, refuse_unknown_fields
+from orgstructure.locking import lock_or_gone
+from orgstructure.validation import clean_duty_text, duplicate_key, refuse_unknown_fields
 from teams.leadership import leadership_ended
 from teams.models import Membership, ProjectGroup, ProjectGroupMember, Team, TeamDuty
 from teams.permissions import TeamPermissions
@@ -204,12 +206,19 @@ def team_core_duties_replace(*, team: Team, duties: Sequence[dict], acting_user)
     Removing a core duty that role duties still serve is refused: remap those first.
     """
     require_permission(acting_user, TeamPermissions.CHANGE, team)
-    team = Team.objects.select_for_update().get(pk=team.pk)
+    # NO KEY UPDATE: serialises changes to this team's core duties without blocking the
+    # foreign-key checks of other transactions that record a row pointing at the team (a role
+    # saving its duty list writes a change event for it, checked at commit): with a plain FOR
+    # UPDATE, that check and our wait for the core duties the role locked were a deadlock.
+    team = Team.objects.select_for_update(no_key=True).get(pk=team.pk)
     if len(duties) > MAX_CORE_DUTIES:
         raise ValidationError(
             _("A team can have at most %(max)d core duties.") % {"max": MAX_CORE_DUTIES}, code="too_many"
         )
-    existing = {d.pk: d for d in TeamDuty.objects.filter(team=team)}
+    # Locked in id order, as role_duties_replace locks the ones a duty list serves: a role that
+    # starts serving a core duty and the removal of that duty wait for each other, and the
+    # second one sees what the first did ("still served" here, "no such core duty" there).
+    existing = {d.pk: d for d in TeamDuty.objects.select_for_update().filter(team=team).order_by("pk")}
     by_text: dict[str, list[TeamDuty]] = {}
     for duty in existing.values():
         by_text.setdefault(duty.text, []).append(duty)
@@ -223,7 +232,7 @@ def team_core_duties_replace(*, team: Team, duties: Sequence[dict], acting_user)
         except ValidationError as exc:
             errors[str(index)] = exc.messages
             continue
-        key = text.casefold()
+        key = duplicate_key(text)
         if key in seen:
             errors[str(index)] = [_("This core duty appears twice.")]
             continue
@@ -340,9 +349,10 @@ def membership_update(*, membership: Membership, acting_user, role=..., is_lead:
     """Change the role a member holds and/or their lead flag (granting or revoking the
     lead's object permission on the team)."""
     require_permission(acting_user, TeamPermissions.CHANGE_MEMBERSHIP, membership.team)
-    # Only the membership row: locking the joined team and person too would block every writer
-    # that records a change about them (and deadlock with the handlers of leadership_ended).
-    membership = Membership.objects.select_for_update(of=("self",)).select_related("team", "user").get(pk=membership.pk)
+    # Only the membership row (lock_or_gone locks "self"): locking the joined team and person too
+    # would block every writer that records a change about them (and deadlock with the handlers
+    # of leadership_ended). Removed meanwhile: NotFoundError (404).
+    membership = lock_or_gone(Membership.objects.select_related("team", "user"), membership.pk)
     update_fields = ["updated_at"]
     if role is not ...:
         _check_role_in_team(role, membership.team)
@@ -382,9 +392,10 @@ def membership_set_lead(*, membership: Membership, is_lead: bool, acting_user) -
 @transaction.atomic
 def membership_remove(*, membership: Membership, acting_user) -> None:
     require_permission(acting_user, TeamPermissions.DELETE_MEMBERSHIP, membership.team)
-    # Only the membership row: locking the joined team and person too would block every writer
-    # that records a change about them (and deadlock with the handlers of leadership_ended).
-    membership = Membership.objects.select_for_update(of=("self",)).select_related("team", "user").get(pk=membership.pk)
+    # Only the membership row (lock_or_gone locks "self"): locking the joined team and person too
+    # would block every writer that records a change about them (and deadlock with the handlers
+    # of leadership_ended). Removed meanwhile: NotFoundError (404).
+    membership = lock_or_gone(Membership.objects.select_related("team", "user"), membership.pk)
     was_lead = membership.is_lead
     if was_lead:
         _revoke_lead(membership.user, membership.team)
@@ -416,6 +427,7 @@ def person_set_active(*, user, is_active: bool, acting_user):
     in this transaction."""
     require_permission(acting_user, PERSON_CHANGE)
     user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
+    require_may_manage(editor=acting_user, target=user)  # HR manages people, not superusers
     if user.is_active == is_active:
         return user
     if not is_active and acting_user is not None and user.pk == acting_user.pk:
@@ -525,7 +537,7 @@ def project_group_member_add(
 def project_group_member_update(*, member: ProjectGroupMember, acting_user, **fields: Any) -> ProjectGroupMember:
     require_permission(acting_user, TeamPermissions.CHANGE_PROJECT_GROUP, member.group)
     refuse_unknown_fields(fields, ("home_team", "role_in_group"))
-    member = ProjectGroupMember.objects.select_for_update().get(pk=member.pk)
+    member = lock_or_gone(ProjectGroupMember.objects.all(), member.pk)
     for field, value in fields.items():
         setattr(member, field, value)
     member.full_clean()
@@ -543,6 +555,7 @@ def project_group_member_update(*, member: ProjectGroupMember, acting_user, **fi
 @transaction.atomic
 def project_group_member_remove(*, member: ProjectGroupMember, acting_user) -> None:
     require_permission(acting_user, TeamPermissions.CHANGE_PROJECT_GROUP, member.group)
+    member = lock_or_gone(ProjectGroupMember.objects.select_related("group", "home_team"), member.pk)
     change_record(
         action="project_group.member_removed",
         obj=member.group,

@@ -49,14 +49,14 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
         role.holders = holders.get(role.pk, [])
     visible_role_ids = {r.pk for r in roles}
     memberships = list(
-        Membership.objects.filter(team=team)
+        Membership.objects.filter(team=team, user__is_active=True)  # the admin still lists deactivated people
         .select_related("user", "role")
         .order_by("-is_lead", "user__last_name", "user__first_name", "user__username")
     )
     for m in memberships:
         m.visible_role = m.role if m.role_id in visible_role_ids else None
     group_members = (
-        ProjectGroupMember.objects.filter(home_team=team, group__archived=False)
+        ProjectGroupMember.objects.filter(home_team=team, group__archived=False, user__is_active=True)
         .select_related("group", "user")
         .order_by("group__name", "user__username")
     )

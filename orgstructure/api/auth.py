@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -15,6 +16,7 @@ from orgstructure.api.parsers import BoundedJSONParser
 from orgstructure.api.people import PersonSerializer, person_of
 from orgstructure.api.schema import ErrorResponses
 from orgstructure.api.throttling import TokenObtainRateThrottle
+from orgstructure.signin import is_locked_out, lockout_response
 from orgstructure.tokens import api_token_issue
 
 
@@ -44,14 +46,20 @@ class TokenObtainView(APIView):
                 inline_serializer("TokenResponse", {"token": serializers.CharField(), "user": PersonSerializer()}),
                 description="The token and whose it is.",
             ),
-            **ErrorResponses.of(400, 415, 429),
+            **ErrorResponses.of(400, 415, 429),  # 429: throttled, or locked out after failed sign-ins
         },
         auth=[],
         tags=["auth"],
     )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        valid = serializer.is_valid()
+        # django-axes marks the request it refused; here that is DRF's request, which the axes
+        # middleware does not see, so the endpoint answers the lockout itself
+        if is_locked_out(request) or is_locked_out(request._request):
+            return lockout_response(request._request)
+        if not valid:
+            raise ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         token = api_token_issue(user=user, acting_user=user)
         return Response({"token": token.key, "user": person_of(user)})

@@ -7,6 +7,8 @@ time. Events about a draft role, or a review object, are left out for callers wh
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -17,8 +19,7 @@ from orgstructure.api.people import PersonSerializer, person_of
 from orgstructure.api.permissions import IsActiveAuthenticated
 from orgstructure.api.schema import ErrorResponses
 from orgstructure.models import ChangeEvent
-from roles.models import RoleStatus
-from teams.permissions import is_hr_manager, led_team_ids
+from teams.permissions import is_hr_manager
 
 MAX_CURSOR = 2**63 - 1
 DEFAULT_LIMIT = 100
@@ -69,16 +70,17 @@ def change_events_visible_to(user, queryset):
     object itself (its name, a draft cycle's or a schedule's, would leak otherwise)."""
     from reviews.models import ReviewCycle, ReviewSchedule, RoleReview, Suggestion
     from reviews.permissions import cycles_visible_to, reviews_visible_to, schedules_visible_to, suggestions_visible_to
+    from roles.visibility import RoleVisibility
 
     if is_hr_manager(user):
         return queryset
-    hidden_draft = Q(role__status=RoleStatus.DRAFT) & ~Q(role__team_id__in=sorted(led_team_ids(user)))
-    queryset = queryset.exclude(Q(role__isnull=False) & hidden_draft)
+    roles = RoleVisibility.for_user(user)
+    queryset = roles.filter(queryset, "role__", nullable=True)
     for model, visible_to in (
         (ReviewSchedule, schedules_visible_to),
         (ReviewCycle, cycles_visible_to),
-        (RoleReview, reviews_visible_to),
-        (Suggestion, suggestions_visible_to),
+        (RoleReview, partial(reviews_visible_to, roles=roles)),
+        (Suggestion, partial(suggestions_visible_to, roles=roles)),
     ):
         visible_ids = visible_to(user, model.objects.all()).values("pk")
         queryset = queryset.exclude(Q(object_type=model._meta.model_name) & ~Q(object_id__in=visible_ids))

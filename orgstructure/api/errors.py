@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
@@ -13,7 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from orgstructure.api.exceptions import PreconditionRequired, RequestTooLarge
-from orgstructure.exceptions import ConflictError, MergeConflict, ServiceError, StaleVersionError
+from orgstructure.exceptions import ConflictError, MergeConflict, NotFoundError, ServiceError, StaleVersionError
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["PreconditionRequired", "RequestTooLarge", "api_not_found", "error_body", "exception_handler"]
 
@@ -64,6 +69,22 @@ def exception_handler(exc, context):
             "current_version": exc.current_version,
         }
         return Response(body, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, NotFoundError):
+        return Response(error_body(exc.message, exc.code), status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, ObjectDoesNotExist):
+        # A row read without a lock was removed meanwhile. Services lock what they decide on
+        # (orgstructure.locking) and say so themselves; this is the net under that rule.
+        logger.warning("Object gone during %s", context.get("request"), exc_info=exc)
+        return Response(error_body(NotFoundError.default_message, "not_found"), status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, IntegrityError):
+        # Something the change refers to was removed or changed meanwhile (a foreign key or a
+        # unique constraint checked at commit). Nothing was saved: the transaction rolled back.
+        logger.warning("Integrity error during %s", context.get("request"), exc_info=exc)
+        message = _(
+            "This could not be saved: something it refers to was changed or removed in the meantime. "
+            "Reload and try again."
+        )
+        return Response(error_body(message, "conflict"), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, ConflictError | ServiceError):
         return Response({"detail": str(exc.message), "code": exc.code, "fields": {}}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, Http404):

@@ -2,7 +2,38 @@ import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from reviews.models import CycleState, ReviewCycle, ReviewState, RoleReview, Suggestion, SuggestionKind, SuggestionState
+from reviews.models import (
+    CycleState,
+    ReviewCycle,
+    ReviewSchedule,
+    ReviewState,
+    RoleReview,
+    Suggestion,
+    SuggestionKind,
+    SuggestionState,
+)
+from reviews.permissions import cycles_visible_to, schedules_visible_to
+from roles.models import Role
+from roles.visibility import RoleVisibility
+
+# A filter offers only what the caller may see: naming a hidden role, cycle or schedule is the
+# same 400 as naming one that does not exist.
+
+
+def _user(request):
+    return getattr(request, "user", None)
+
+
+def _visible_roles(request):
+    return RoleVisibility.for_user(_user(request)).filter(Role.objects.all())
+
+
+def _visible_cycles(request):
+    return cycles_visible_to(_user(request), ReviewCycle.objects.all())
+
+
+def _visible_schedules(request):
+    return schedules_visible_to(_user(request), ReviewSchedule.objects.all())
 
 
 def _mine_filter(label: str) -> django_filters.TypedChoiceFilter:
@@ -17,6 +48,7 @@ def _mine_filter(label: str) -> django_filters.TypedChoiceFilter:
 
 class ReviewCycleFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=CycleState.choices)
+    schedule = django_filters.ModelChoiceFilter(queryset=_visible_schedules)
 
     class Meta:
         model = ReviewCycle
@@ -24,6 +56,8 @@ class ReviewCycleFilter(django_filters.FilterSet):
 
 
 class RoleReviewFilter(django_filters.FilterSet):
+    cycle = django_filters.ModelChoiceFilter(queryset=_visible_cycles)
+    role = django_filters.ModelChoiceFilter(queryset=_visible_roles)
     state = django_filters.ChoiceFilter(choices=ReviewState.choices)
     mine = _mine_filter("Only reviews assigned to me")
 
@@ -37,6 +71,8 @@ class RoleReviewFilter(django_filters.FilterSet):
 
 
 class SuggestionFilter(django_filters.FilterSet):
+    role = django_filters.ModelChoiceFilter(queryset=_visible_roles)
+    cycle = django_filters.ModelChoiceFilter(queryset=_visible_cycles)
     state = django_filters.ChoiceFilter(choices=SuggestionState.choices)
     kind = django_filters.ChoiceFilter(choices=SuggestionKind.choices)
     mine = _mine_filter("Only my own suggestions")

@@ -3,11 +3,12 @@ serializers only check the shape of the input: the rules are in ``reviews.servic
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orgstructure.api.people import PersonSerializer
-from orgstructure.api.serializers import StrictCharField
+from orgstructure.api.serializers import RejectUnknownFieldsMixin, StrictCharField
 from reviews.models import (
     ReviewCycle,
     ReviewOutcome,
@@ -19,6 +20,28 @@ from reviews.models import (
 from teams.models import DUTY_TEXT_MAX_LENGTH, Team
 
 NOTE_MAX = 5000
+
+# Write serializers refuse every field they do not take (RejectUnknownFieldsMixin); these say
+# where the field does change, when it does.
+_SERVER_OWNED = {
+    "id": _("The id is set by the server."),
+    "state": _("The state changes only through the actions (open, close, cancel, submit, approve, …)."),
+    "author": _("The author is whoever is signed in."),
+    "reviewer": _("The reviewer is assigned when the cycle opens (HR can reassign a review in the admin)."),
+    "decided_by": _("Set by the server to whoever decides."),
+    "decided_at": _("Set by the server."),
+    "submitted_at": _("Set by the server."),
+    "opened_at": _("Set by the server."),
+    "closed_at": _("Set by the server."),
+    "base_version": _("Set by the server: the role's version when the proposal was made."),
+    "applied_revision": _("Set by the server when a decision changes the duty list."),
+    "created_at": _("Set by the server."),
+    "updated_at": _("Set by the server."),
+}
+
+
+class _WriteSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    server_owned = _SERVER_OWNED
 
 
 class ReviewedRoleSerializer(serializers.Serializer):
@@ -34,10 +57,12 @@ class RevisionRefSerializer(serializers.Serializer):
     number = serializers.IntegerField()
 
 
-class ProposedDutySerializer(serializers.Serializer):
+class ProposedDutySerializer(_WriteSerializer):
     id = serializers.IntegerField(
         required=False, allow_null=True, help_text="The id of the existing duty this item keeps (reworded or moved)."
     )
+    # Accepted and ignored (the order of the list is the order), so a role's duties can be sent back.
+    position = serializers.IntegerField(required=False, allow_null=True, write_only=True)
     text = StrictCharField(max_length=DUTY_TEXT_MAX_LENGTH, trim_whitespace=False)
     serves = serializers.IntegerField(
         required=False, allow_null=True, help_text="Id of a core duty of the role's team."
@@ -71,7 +96,7 @@ class ReviewScheduleSerializer(serializers.ModelSerializer):
         return [t.pk for t in obj.teams.all()]
 
 
-class ReviewScheduleWriteSerializer(serializers.Serializer):
+class ReviewScheduleWriteSerializer(_WriteSerializer):
     name = StrictCharField(max_length=200)
     starts_on = serializers.DateField()
     every_months = serializers.IntegerField(min_value=1, max_value=24, default=3)
@@ -115,7 +140,7 @@ class ReviewCycleSerializer(serializers.ModelSerializer):
         return [t.pk for t in obj.teams.all()]
 
 
-class ReviewCycleWriteSerializer(serializers.Serializer):
+class ReviewCycleWriteSerializer(_WriteSerializer):
     name = StrictCharField(max_length=200)
     starts_on = serializers.DateField()
     due_on = serializers.DateField()
@@ -127,7 +152,7 @@ class ReviewCycleWriteSerializer(serializers.Serializer):
     )
 
 
-class ReviewCycleCloseSerializer(serializers.Serializer):
+class ReviewCycleCloseSerializer(_WriteSerializer):
     force = serializers.BooleanField(
         default=False,
         help_text="Close although reviews are undecided; they become `not_reviewed`. Without it, 409.",
@@ -169,7 +194,7 @@ class RoleReviewSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RoleReviewSubmitSerializer(serializers.Serializer):
+class RoleReviewSubmitSerializer(_WriteSerializer):
     outcome = serializers.ChoiceField(choices=ReviewOutcome.choices)
     duties = ProposedDutySerializer(
         many=True,
@@ -183,7 +208,11 @@ class RoleReviewSubmitSerializer(serializers.Serializer):
     )
 
 
-class ResolutionSerializer(serializers.Serializer):
+class NoBodySerializer(_WriteSerializer):
+    """An action that takes no input: any field sent is refused, not ignored."""
+
+
+class ResolutionSerializer(_WriteSerializer):
     take = serializers.ChoiceField(
         choices=["current", "proposed", "text"],
         help_text="`current`: keep the duty as it is now (removed if it was removed); `proposed`: take the "
@@ -199,7 +228,7 @@ class ResolutionSerializer(serializers.Serializer):
         return attrs
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(_WriteSerializer):
     note = StrictCharField(required=False, allow_blank=True, max_length=NOTE_MAX, default="")
     onto_current = serializers.BooleanField(
         default=False,
@@ -223,7 +252,7 @@ class DecisionSerializer(serializers.Serializer):
     )
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(_WriteSerializer):
     note = StrictCharField(max_length=NOTE_MAX, help_text="Required: what to change, or why.")
 
 
@@ -261,7 +290,7 @@ class SuggestionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SuggestionCreateSerializer(serializers.Serializer):
+class SuggestionCreateSerializer(_WriteSerializer):
     role = serializers.IntegerField(help_text="Id of an active role (any team's).")
     kind = serializers.ChoiceField(choices=SuggestionKind.choices)
     duty = serializers.IntegerField(

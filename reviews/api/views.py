@@ -23,6 +23,7 @@ from reviews import selectors, services
 from reviews.api.filters import ReviewCycleFilter, RoleReviewFilter, SuggestionFilter
 from reviews.api.serializers import (
     DecisionSerializer,
+    NoBodySerializer,
     NoteSerializer,
     ReviewCycleCloseSerializer,
     ReviewCycleSerializer,
@@ -168,6 +169,7 @@ class ReviewCycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     @action(detail=True, methods=["post"])
     def open(self, request, pk=None):
+        NoBodySerializer(data=request.data).is_valid(raise_exception=True)
         return self._respond(services.review_cycle_open(cycle=self.get_object(), acting_user=request.user))
 
     @extend_schema(
@@ -193,6 +195,7 @@ class ReviewCycleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
+        NoBodySerializer(data=request.data).is_valid(raise_exception=True)
         return self._respond(services.review_cycle_cancel(cycle=self.get_object(), acting_user=request.user))
 
 
@@ -386,5 +389,6 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
+        NoBodySerializer(data=request.data).is_valid(raise_exception=True)
         suggestion = services.suggestion_withdraw(suggestion=self.get_object(), acting_user=request.user)
         return self._respond(suggestion)

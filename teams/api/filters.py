@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from roles.models import Role
+from roles.visibility import RoleVisibility
 from teams.models import Membership, ProjectGroup, Team, TeamDuty, TeamKind
 
 User = get_user_model()
@@ -74,7 +75,10 @@ class CoreDutyFilter(filters.FilterSet):
 class MembershipFilter(filters.FilterSet):
     team = TeamRefFilter(field_name="team", help_text="Team id or slug.")
     user = filters.ModelChoiceFilter(queryset=User.objects.all())
-    role = filters.ModelChoiceFilter(queryset=Role.objects.all())
+    # Only roles the caller may see: a hidden one is the same 400 as one that does not exist.
+    role = filters.ModelChoiceFilter(
+        queryset=lambda request: RoleVisibility.for_user(getattr(request, "user", None)).filter(Role.objects.all())
+    )
     is_lead = StrictBooleanFilter(field_name="is_lead")
 
     class Meta:

@@ -19,9 +19,10 @@ from rest_framework import serializers
 
 from orgstructure.api.people import PersonSerializer, person_of
 from orgstructure.api.serializers import RejectUnknownFieldsMixin, StrictCharField
-from roles.models import Role, RoleStatus
+from roles.models import Role
+from roles.visibility import RoleVisibility
 from teams.models import Membership, ProjectGroup, ProjectGroupMember, Team, TeamDuty
-from teams.permissions import is_hr_manager, led_team_ids
+from teams.permissions import is_hr_manager
 from teams.selectors import TeamTree
 from teams.services import MAX_CORE_DUTIES
 
@@ -49,17 +50,10 @@ class Viewer:
     def __init__(self, user):
         self.user = user
         self.is_hr = is_hr_manager(user)
-        self._led: set[int] | None = None
-
-    @property
-    def led_team_ids(self) -> set[int]:
-        if self._led is None:
-            self._led = set() if self.is_hr else led_team_ids(self.user)
-        return self._led
+        self.roles = RoleVisibility.for_user(user)
 
     def may_see_role(self, role: Role) -> bool:
-        """Draft roles are shown only to HR and to the leads of the role's team (or above)."""
-        return role.status != RoleStatus.DRAFT or self.is_hr or role.team_id in self.led_team_ids
+        return self.roles.can_see(role)
 
 
 def viewer_from(context: dict[str, Any]) -> Viewer:

@@ -92,7 +92,8 @@ def browser():
 def open_page(browser, live_server, request, settings):
     """``open_page()``: a page in a new browser context (a person at their own machine),
     English in a 1280×800 window unless ``locale`` or ``viewport`` say otherwise. Checks
-    afterwards that no response was a 5xx and no page raised a JavaScript error."""
+    afterwards that no response was a 5xx, no page raised a JavaScript error and the
+    Content-Security-Policy blocked nothing."""
     # Plain HTTP on the live server: no HTTPS redirect, cookies without the Secure flag.
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     assert not settings.SECURE_SSL_REDIRECT, "run the journeys with SECURE_SSL_REDIRECT=0 (pyproject's pytest env)"
@@ -101,6 +102,16 @@ def open_page(browser, live_server, request, settings):
 
     def watch(page):
         page.on("pageerror", lambda error: problems.append(f"JavaScript error on {page.url}: {error}"))
+        # The Content-Security-Policy allows no inline script or style: whatever it blocks is
+        # reported on the console, and is a defect (a script or style that did not run).
+        page.on(
+            "console",
+            lambda message: (
+                problems.append(f"blocked by the Content Security Policy on {page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
 
     def open_new(*, locale: str = "en-GB", viewport: dict | None = None):
         context = browser.new_context(base_url=live_server.url, locale=locale, viewport=viewport or VIEWPORT)

@@ -48,8 +48,9 @@ def test_team_list_shows_the_tree_indented_in_tree_order(client, hr, tree):
     body = response.content.decode()
     positions = [body.index(f"{name}</span>") for name in ("Company", "Product", "Growth", "Operations")]
     assert positions == sorted(positions)
-    assert 'class="tree-depth-0" style="padding-left:0.0em">Company' in body
-    assert 'class="tree-depth-2" style="padding-left:3.0em">└ Growth' in body
+    assert 'class="tree-depth-0">Company' in body  # indented by static/css/admin-extra.css (no inline style)
+    assert 'class="tree-depth-2">└ Growth' in body
+    assert "css/admin-extra.css" in body
     assert "Archive selected teams" in body
     assert "delete_selected" not in body
 

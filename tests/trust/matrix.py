@@ -777,7 +777,8 @@ def matrix(w) -> dict[str, list[Case]]:
 ADMIN_RIGHTS = {
     "auth.group": ("", "vacd"),
     "auth.user": ("vac", "vac"),  # people are deactivated, not deleted
-    "authtoken.tokenproxy": ("", "vacd"),
+    # token keys are never listed; tokens are issued (shown once) and revoked by superusers only
+    "orgstructure.apitoken": ("", "vad"),
     "teams.team": ("vac", "vac"),
     "teams.membership": ("vacd", "vacd"),
     "teams.projectgroup": ("vac", "vac"),
@@ -800,12 +801,13 @@ def admin_expect(hr_ok, su_ok, *, staff=403, hr_writes=False, su_writes=False) -
 
 def _admin_objects(w) -> dict[str, Any]:
     from django.contrib.auth.models import Group
-    from rest_framework.authtoken.models import TokenProxy
+
+    from orgstructure.models import ApiToken
 
     return {
         "auth.group": Group.objects.get(name="Org readers"),
         "auth.user": w.member,
-        "authtoken.tokenproxy": TokenProxy.objects.get(user=w.member),
+        "orgstructure.apitoken": ApiToken.objects.get(user=w.member),
         "teams.team": w.product,
         "teams.membership": w.member_membership,
         "teams.projectgroup": w.group,
@@ -896,32 +898,35 @@ def _admin(b: Builder, w) -> None:
             },
             api=False,
         )
+        add_post = (admin_expect((200, 403), (200, 403)), {}, {})  # an empty form: errors, nothing saved
+        if label in CRAFTED_ADD:
+            add_post = CRAFTED_ADD[label](w)
         b.add(
             f"admin:{app}_{model}_add",
             f"{base}add/",
-            {
-                "GET": admin_expect(code(hr_rights, "a"), code(su_rights, "a")),
-                "POST": (admin_expect((200, 403), (200, 403)), {}, {}),  # an empty form: errors, nothing saved
-            },
+            {"GET": admin_expect(code(hr_rights, "a"), code(su_rights, "a")), "POST": add_post},
             api=False,
         )
-        b.add(
-            f"admin:{app}_{model}_change",
-            f"{base}{pk}/change/",
-            {
-                "GET": admin_expect(view_code(hr_rights), view_code(su_rights)),
-                # an empty form: errors and nothing saved, or (memberships: every field may be
-                # empty) a save that changes nothing the user sees
-                "POST": (
-                    admin_expect((200, 302, 403), (200, 302, 403), hr_writes=True, su_writes=True)
-                    if label == "teams.membership"
-                    else admin_expect((200, 403), (200, 403)),
-                    {},
-                    {},
-                ),
-            },
-            api=False,
-        )
+        if label == "auth.user":
+            _user_change(b, w)
+        else:
+            b.add(
+                f"admin:{app}_{model}_change",
+                f"{base}{pk}/change/",
+                {
+                    "GET": admin_expect(view_code(hr_rights), view_code(su_rights)),
+                    # an empty form: errors and nothing saved, or (memberships: every field may be
+                    # empty) a save that changes nothing the user sees
+                    "POST": (
+                        admin_expect((200, 302, 403), (200, 302, 403), hr_writes=True, su_writes=True)
+                        if label == "teams.membership"
+                        else admin_expect((200, 403), (200, 403)),
+                        {},
+                        {},
+                    ),
+                },
+                api=False,
+            )
         b.add(
             f"admin:{app}_{model}_delete",
             f"{base}{pk}/delete/",
@@ -985,12 +990,94 @@ def _admin(b: Builder, w) -> None:
         },
         api=False,
     )
+    # HR sets the passwords of people with fewer rights (and their own), never a peer's or a
+    # superuser's; the crafted POST is a valid new password.
+    password = "An0ther-long-pass-2026"
+    body = {"password1": password, "password2": password, "usable_password": "true"}
+    may_set = {"member": True, "self": True, "other_hr": False, "superuser": False}
     b.add(
         "admin:auth_user_password_change",
-        f"/admin/auth/user/{w.member.pk}/password/",
-        {"GET": admin_expect(200, 200), "POST": (admin_expect(200, 200), {}, {})},
+        lambda u: f"/admin/auth/user/{u.pk}/password/",
+        {
+            "GET": lambda u: admin_expect(200 if may_set[_variant_of(w, u)] else 403, 200),
+            "POST": lambda u: (
+                admin_expect(
+                    302 if may_set[_variant_of(w, u)] else 403,
+                    302,
+                    hr_writes=may_set[_variant_of(w, u)],
+                    su_writes=True,
+                ),
+                body,
+                {},
+            ),
+        },
+        variants=_user_variants(w),
         api=False,
     )
+
+
+def _user_variants(w) -> dict[str, Any]:
+    return {"member": w.member, "self": w.hr, "other_hr": w.other_hr, "superuser": w.superuser}
+
+
+def _variant_of(w, user) -> str:
+    return next(name for name, obj in _user_variants(w).items() if obj.pk == user.pk)
+
+
+ESCALATION_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
+
+
+def _user_change(b: Builder, w) -> None:
+    """The user change form, posted with every privileged field ticked: HR is refused (on their
+    own account too) and nothing changes; a superuser may."""
+    from django.contrib.auth.models import Group, Permission
+
+    def body(user):
+        return {
+            "username": user.username,
+            "first_name": "Escalated",
+            "last_name": user.last_name,
+            "email": user.email,
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "groups": [str(Group.objects.get(name="HR managers").pk)],
+            "user_permissions": [str(pk) for pk in Permission.objects.values_list("pk", flat=True)],
+            "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+        }
+
+    b.add(
+        "admin:auth_user_change",
+        lambda u: f"/admin/auth/user/{u.pk}/change/",
+        {
+            "GET": admin_expect(200, 200),
+            "POST": lambda u: (admin_expect(403, (200, 302), su_writes=True), body(u), {}),
+        },
+        variants=_user_variants(w),
+        api=False,
+    )
+
+
+def _token_add(w):
+    """A superuser issues a token in the admin; nobody else can."""
+    return admin_expect(403, (200, 302), su_writes=True), {"user": str(w.reader.pk)}, {}
+
+
+def _user_add(w):
+    """A crafted add form with privileges: refused for HR, nothing saved."""
+    body = {
+        "username": "crafted",
+        "usable_password": "true",
+        "password1": "An0ther-long-pass-2026",
+        "password2": "An0ther-long-pass-2026",
+        "is_superuser": "on",
+        "is_staff": "on",
+    }
+    return admin_expect(403, (200, 302), su_writes=True), body, {}
+
+
+CRAFTED_ADD = {"orgstructure.apitoken": _token_add, "auth.user": _user_add}
 
 
 def login_body(case: Case, w) -> Any:

@@ -30,11 +30,20 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "production-like-" + "k" * 50,
     "ALLOWED_HOSTS": "orgstructure.example.com,127.0.0.1",
+    "SITE_URL": "https://orgstructure.example.com",
 }
 
 
 def _env(**overrides) -> dict:
-    drop = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "SECURE_COOKIES", "STATIC_MANIFEST"}
+    drop = {
+        "DEBUG",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "SITE_URL",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_COOKIES",
+        "STATIC_MANIFEST",
+    }
     drop |= {"DJANGO_ALLOW_ASYNC_UNSAFE"}  # set by the browser tests for their own process
     base = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("API_THROTTLE")}
     base.update(PRODUCTION)
@@ -53,11 +62,25 @@ def test_deploy_check_is_clean_with_production_settings():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(("missing", "message"), [("SECRET_KEY", "SECRET_KEY"), ("ALLOWED_HOSTS", "ALLOWED_HOSTS")])
-def test_production_refuses_to_start_without(missing, message):
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL"])
+def test_production_refuses_to_start_without(missing):
     result = manage("check", **{missing: None})
     assert result.returncode != 0
-    assert f"{message} must be set" in result.stderr
+    assert f"{missing} must be set" in result.stderr
+
+
+@pytest.mark.parametrize("site_url", ["org.example.com", "ftp://org.example.com", "/relative"])
+def test_production_refuses_a_site_url_that_is_not_an_absolute_http_address(site_url):
+    result = manage("check", SITE_URL=site_url)
+    assert result.returncode != 0
+    assert "SITE_URL must be" in result.stderr
+
+
+def test_debug_defaults_site_url_to_the_local_server():
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.SITE_URL)"
+    env = _env(DJANGO_SETTINGS_MODULE="orgstructure.settings", DEBUG="1", SITE_URL=None)
+    result = subprocess.run([PYTHON, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.stdout.strip() == "http://127.0.0.1:8000", result.stderr
 
 
 def test_production_settings_are_secure():

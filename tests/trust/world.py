@@ -33,6 +33,7 @@ ACTORS = ("anonymous", "inactive", "member", "lead", "other_lead", "reader", "st
 def build_world() -> SimpleNamespace:
     w = SimpleNamespace()
     w.hr = hr_manager("hr")
+    w.other_hr = hr_manager("otherhr")  # a peer: HR manages people with fewer rights only
     w.reader = org_reader("reader")
     w.superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
     w.staff = UserFactory(username="staff", is_staff=True)
