@@ -64,6 +64,8 @@ class MergeConflict(ConflictError):
 
 
 def conflict_detail(conflict) -> str:
+    if getattr(conflict, "reason", "") == "duplicate":
+        return _("The proposal gives it the same text as another duty of the list: choose another text.")
     if conflict.current is None:
         return _("Removed since the proposal was made, and the proposal changes it.")
     if conflict.proposed is None:

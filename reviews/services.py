@@ -182,12 +182,24 @@ def review_proposal_rebased(review: RoleReview) -> tuple[list[dict], list]:
     return resolved.duties, result.conflicts
 
 
-def _require_fresh(*, role: Role, base_version: int, onto_current: bool, expected_version: int | None, what: str):
+def _require_fresh(
+    *, role: Role, base_version: int, onto_current: bool, expected_version: int | None, what: str, resolutions=None
+):
     if role.version == base_version:
         return
     if not onto_current:
         raise StaleVersionError(
             _stale_message(role=role, base_version=base_version, what=what), current_version=role.version
+        )
+    if resolutions and expected_version is None:
+        # Choices made against one version must not be applied blindly over a later change.
+        raise ValidationError(
+            {
+                "expected_version": [
+                    _("Send the role version your choices were made against (current_version of the conflict).")
+                ]
+            },
+            code="required",
         )
     if expected_version is not None and expected_version != role.version:
         raise StaleVersionError(
@@ -240,7 +252,12 @@ def _apply_duties(
     nothing (``MergeConflict``) until ``resolutions`` decide them."""
     role = Role.objects.select_for_update().get(pk=role_id)
     _require_fresh(
-        role=role, base_version=base_version, onto_current=onto_current, expected_version=expected_version, what=what
+        role=role,
+        base_version=base_version,
+        onto_current=onto_current,
+        expected_version=expected_version,
+        what=what,
+        resolutions=resolutions,
     )
     if role.version == base_version:
         result = MergeResult(duties=list(duties))
@@ -1043,8 +1060,15 @@ def suggestion_merge_preview(suggestion: Suggestion, *, resolutions=None) -> Mer
         return MergeResult(duties=suggestion_proposed_duties(suggestion, current))
     base = _duty_list_at(role.pk, suggestion.base_version)
     if suggestion.kind != SuggestionKind.ADD:
-        if suggestion.duty_id is None or all(item["id"] != suggestion.duty_id for item in current):
-            suggestion_proposed_duties(suggestion, [])  # raises duty_gone
+        duty_id = suggestion.duty_id
+        if duty_id is None or all(item["id"] != duty_id for item in current):
+            # Deleted since (the link is gone): the duty as the suggestion saw it in its base, so
+            # the merge decides (a change is a conflict, a remove or reorder changes nothing).
+            duty_id = next((item.get("id") for item in base or [] if item.get("text") == suggestion.duty_text), None)
+            if duty_id is None or any(item["id"] == duty_id for item in current):
+                suggestion_proposed_duties(suggestion, [])  # no record of it: raises duty_gone
+            proposed = suggestion_proposed_duties(suggestion, base, duty_id=duty_id)
+            return duty_lists_merge(base=base, current=current, proposed=proposed, resolutions=resolutions)
         if base is None or all(item.get("id") != suggestion.duty_id for item in base):
             # No record of the base: the current list, with the duty as the suggestion saw it.
             base = [
@@ -1085,6 +1109,7 @@ def suggestion_accept(
             onto_current=onto_current,
             expected_version=expected_version,
             what=_("suggestion"),
+            resolutions=resolutions,
         )
         result = suggestion_merge_preview(suggestion, resolutions=resolutions)
         revision = _apply_merged(

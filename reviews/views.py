@@ -5,6 +5,7 @@ JavaScript; every action is a POST that calls one service."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -63,6 +64,26 @@ def run_service(request: HttpRequest, call: Callable[[], object], *, success: st
         return False
     messages.success(request, success)
     return True
+
+
+def _keep_choices(proposal, data) -> None:
+    """After a refused decision, show each conflict with what HR chose and typed (never
+    discard their work): ``take`` and ``text`` next to the conflict's three versions."""
+    if proposal is None or not getattr(proposal, "conflicts", None):
+        return
+    posted = posted_resolutions(data)
+    proposal.conflicts = [
+        SimpleNamespace(
+            key=c.key,
+            base=c.base,
+            current=c.current,
+            proposed=c.proposed,
+            reason=c.reason,
+            take=posted.get(c.key, {}).get("take", ""),
+            text=data.get(f"resolve-{c.key}-text", ""),
+        )
+        for c in proposal.conflicts
+    ]
 
 
 # --- reviews -------------------------------------------------------------------------------
@@ -191,13 +212,16 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied(_("You cannot do this with this review."))
         review.refresh_from_db()
 
+    proposal = selectors.review_proposal(review)
+    if request.method == "POST":
+        _keep_choices(proposal, request.POST)
     return render(
         request,
         "reviews/review_detail.html",
         {
             "review": review,
             "duties": duties,
-            "proposal": selectors.review_proposal(review),
+            "proposal": proposal,
             "submit_form": submit_form,
             "formset": formset,
             "decision_form": decision_form if review.state == ReviewState.SUBMITTED else None,
@@ -276,12 +300,15 @@ def suggestion_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             raise PermissionDenied(_("You cannot do this with this suggestion."))
         suggestion.refresh_from_db()
+    proposal = selectors.suggestion_proposal(suggestion)
+    if request.method == "POST":
+        _keep_choices(proposal, request.POST)
     return render(
         request,
         "reviews/suggestion_detail.html",
         {
             "suggestion": suggestion,
-            "proposal": selectors.suggestion_proposal(suggestion),
+            "proposal": proposal,
             "decision_form": decision_form if suggestion.state == SuggestionState.OPEN else None,
             "may_withdraw": suggestion.state == SuggestionState.OPEN and suggestion.author_id == request.user.pk,
         },

@@ -32,14 +32,15 @@ def duty_list_diff(old: Sequence[dict[str, Any]], new: Sequence[dict[str, Any]])
 
     Duties are paired by identity (their ``id``): a duty reworded and moved is one change, not
     a removal and an addition. Items without an id are paired with a duty of exactly the same
-    text; lists without any ids (old snapshots) are paired by text and position.
+    text; when a list has no ids at all (old snapshots) duties are paired by text and position.
 
     Returns items ``{"op", "old_position", "new_position", "old_text", "new_text",
     "old_serves", "new_serves"}`` in the order of the new list, removed ones where they were.
     """
     old = [{**d, "position": _position(d, i)} for i, d in enumerate(old, start=1)]
     new = [{**d, "position": _position(d, i)} for i, d in enumerate(new, start=1)]
-    if not any(d.get("id") is not None for d in [*old, *new]):
+    if not any(d.get("id") is not None for d in old) or not any(d.get("id") is not None for d in new):
+        # One side has no ids (a snapshot from before they were recorded): nothing to pair on.
         return _diff_by_text(old, new)
     # Pair by id, then the rest by exact text.
     pair_of_new: dict[int, int] = {}  # index in new -> index in old

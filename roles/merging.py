@@ -6,9 +6,11 @@ it is merged with what happened since. ``duty_lists_merge(base=..., current=...,
 compares the three lists duty by duty:
 
 - a duty changed (text or ``serves``) or removed on one side only takes that side's change;
+  one side's new text and the other's new ``serves`` link combine;
 - a duty added on either side is kept;
 - a duty changed differently on both sides, or changed on one side and removed on the other,
-  is a ``DutyConflict``: nothing is decided for it until a person chooses (``resolutions``).
+  is a ``DutyConflict``: nothing is decided for it until a person chooses (``resolutions``);
+- so is a duty the proposal gives the text of another duty of the merged list (``DUPLICATE``).
 
 Identity: items are dicts ``{"id", "text", "serves"}`` (``position`` is ignored: the order of
 the list is the order). Duties keep their id across revisions (``role_duties_replace``). A
@@ -36,6 +38,7 @@ TAKE_CURRENT = "current"
 TAKE_PROPOSED = "proposed"
 TAKE_TEXT = "text"
 TAKES = (TAKE_CURRENT, TAKE_PROPOSED, TAKE_TEXT)
+DUPLICATE = "duplicate"
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ class DutyConflict:
     base: dict[str, Any] | None
     current: dict[str, Any] | None
     proposed: dict[str, Any] | None
+    #: ``DUPLICATE``: each side alone is fine, but the proposal gives the duty the text of
+    #: another duty of the merged list (a role cannot list a duty twice).
+    reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {"base": self.base, "current": self.current, "proposed": self.proposed}
@@ -66,7 +72,8 @@ class MergeResult:
 @dataclass(frozen=True)
 class Resolution:
     """What a person chose for one conflicting duty: keep the current version, take the
-    proposed one, or write the text (``serves`` follows the proposed side, else the current)."""
+    proposed one, or write the text (``serves`` as merged when only one side changed it, else
+    the proposed side's, else the current)."""
 
     take: str
     text: str = ""
@@ -127,6 +134,37 @@ def _place(skeleton: list[str], side_order: Sequence[str], wanted: set[str]) -> 
     return result
 
 
+def _field_merge(b, c, p) -> tuple[Any, bool]:
+    if c == p or p == b:
+        return c, True
+    if c == b:
+        return p, True
+    return None, False
+
+
+def _fields_merge(b, c, p) -> dict[str, Any] | None:
+    """A duty both sides kept and changed in different fields (one the text, the other its
+    ``serves`` link): both changes; ``None`` when a field was changed differently on both."""
+    if b is None or c is None or p is None:
+        return None
+    text, text_ok = _field_merge(b.get("text"), c.get("text"), p.get("text"))
+    serves, serves_ok = _field_merge(b.get("serves"), c.get("serves"), p.get("serves"))
+    return {"text": text, "serves": serves} if text_ok and serves_ok else None
+
+
+def _chosen(resolution: Resolution, b, c, p) -> Mapping[str, Any] | None:
+    if resolution.take == TAKE_CURRENT:
+        return c
+    if resolution.take == TAKE_PROPOSED:
+        return p
+    source = p or c or b
+    serves = source.get("serves")
+    if b is not None and c is not None and p is not None:
+        merged, ok = _field_merge(b.get("serves"), c.get("serves"), p.get("serves"))
+        serves = merged if ok else serves  # a link changed on one side only is kept
+    return {"text": resolution.text, "serves": serves}
+
+
 def duty_lists_merge(
     *,
     base: Sequence[Mapping[str, Any]],
@@ -143,6 +181,7 @@ def duty_lists_merge(
     resolutions = {
         str(k): v if isinstance(v, Resolution) else Resolution(take=v.get("take") or "", text=v.get("text") or "")
         for k, v in (resolutions or {}).items()
+        if isinstance(v, Resolution | Mapping)
     }
 
     # Base keys: ids, or for old snapshots without ids the current duty with the same text.
@@ -173,6 +212,8 @@ def duty_lists_merge(
             chosen = c  # only the current side changed (or removed) it
         elif b is None and (c is None or p is None):
             chosen = c if c is not None else p  # added on one side
+        elif _fields_merge(b, c, p) is not None:
+            chosen = _fields_merge(b, c, p)  # one side changed the text, the other the link
         else:
             resolution = resolutions.get(key)
             if resolution is None or resolution.take not in TAKES:
@@ -185,16 +226,42 @@ def duty_lists_merge(
                     )
                 )
                 continue
-            if resolution.take == TAKE_CURRENT:
-                chosen = c
-            elif resolution.take == TAKE_PROPOSED:
-                chosen = p
-            else:
-                source = p or c or b
-                chosen = {"text": resolution.text, "serves": source.get("serves")}
+            chosen = _chosen(resolution, b, c, p)
         if chosen is not None:
             ident = c.get("id") if c is not None else (p or {}).get("id")
             merged[key] = {"id": ident, "text": chosen.get("text"), "serves": chosen.get("serves")}
+
+    # Two duties merged to the same text (the proposal rewords or adds a duty to the text the
+    # current side gave another one): a conflict on the proposal's duty, unless a person chose.
+    by_text: dict[str, list[str]] = {}
+    for key, item in merged.items():
+        if isinstance(item["text"], str):
+            by_text.setdefault(" ".join(item["text"].split()).casefold(), []).append(key)
+    for keys in by_text.values():
+        if len(keys) < 2:
+            continue
+        for key in keys:
+            b, c, p = base_items.get(key), current_items.get(key), proposed_items.get(key)
+            if c is not None and c.get("text") == merged[key]["text"]:
+                continue
+            resolution = resolutions.get(key)
+            if resolution is not None and resolution.take in TAKES:
+                chosen = _chosen(resolution, b, c, p)
+                if chosen is None:
+                    del merged[key]
+                else:
+                    merged[key] = {**merged[key], "text": chosen.get("text"), "serves": chosen.get("serves")}
+                continue  # a list still repeating a duty is refused, with its message, when applied
+            conflicts.append(
+                DutyConflict(
+                    key=key,
+                    base=_view(b, base_pos.get(key)),
+                    current=_view(c, current_pos.get(key)),
+                    proposed=_view(p, proposed_pos.get(key)),
+                    reason=DUPLICATE,
+                )
+            )
+            del merged[key]
 
     # Each side's whole order (with the duties that did not survive) anchors the other's.
     current_order, proposed_order, base_order = list(current_items), list(proposed_items), list(base_items)

@@ -347,10 +347,10 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         summary="Accept a suggestion",
         description=(
             "HR only. The change becomes a new revision of the role (`applied_revision`); `other` suggestions are "
-            "accepted without one. If the role changed since the suggestion: 412, unless `onto_current` (409 if "
-            "the duty it is about no longer exists, `duty_gone`). Onto the current list, a `change` or `remove` of a "
-            "duty that was changed since is a 409 `merge_conflict` (see approving a review); `add` and `reorder` "
-            "merge. 409 unless open."
+            "accepted without one. If the role changed since the suggestion: 412, unless `onto_current`. Onto the "
+            "current list, a `change` or `remove` of a duty that was changed since, or a `change` of a duty removed "
+            "since, is a 409 `merge_conflict` (see approving a review); the rest merges (a `remove` or `reorder` of a "
+            "duty removed since changes nothing). 409 `duty_gone` only without a record of the duty. 409 unless open."
         ),
         request=DecisionSerializer,
         responses={200: SuggestionSerializer, **ErrorResponses.write(412), **merge_conflict_response()},

@@ -303,7 +303,7 @@ def test_stale_approval_with_conflicts_is_409_merge_conflict_then_resolved(api, 
 
     bad = {"onto_current": True, "resolutions": {str(prd): {"take": "text"}}}
     assert_error(api.post(url, bad, format="json"), 400, "invalid")
-    partial = {"onto_current": True, "resolutions": {str(prd): {"take": "current"}}}
+    partial = {"onto_current": True, "expected_version": 2, "resolutions": {str(prd): {"take": "current"}}}
     body = assert_error(api.post(url, partial, format="json"), 409, "merge_conflict")
     assert set(body["fields"]) == {str(metrics)}
     resolved = {

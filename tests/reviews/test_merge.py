@@ -187,6 +187,7 @@ def test_a_change_suggestion_on_a_duty_hr_reworded_since_is_a_conflict_not_an_ov
         suggestion=suggestion,
         acting_user=org.hr,
         onto_current=True,
+        expected_version=2,
         resolutions={conflict.key: {"take": "proposed"}},
     )
     assert duties_of(org.pm)[0] == "Write the spec"

@@ -79,3 +79,19 @@ def test_history_page_and_admin_show_a_reworded_and_moved_duty_as_one_change(cli
     admin_page = client.get(reverse("admin:roles_rolerevision_change", args=[revision.pk])).content.decode()
     assert admin_page.count('class="duty-diff-changed"') == 1
     assert 'class="duty-diff-removed"' not in admin_page and 'class="duty-diff-added"' not in admin_page
+
+
+def test_a_reworded_duty_against_a_snapshot_without_ids_is_one_change():
+    # the first revision after duties carried ids, compared with an older snapshot without any
+    old = [{"text": "Write the PRD"}, {"text": "Coordinate launches"}, {"text": "Monitor metrics"}]
+    new = [
+        {"id": 1, "text": "Write the PRD"},
+        {"id": 2, "text": "Coordinate all launches"},
+        {"id": 3, "text": "Monitor metrics"},
+    ]
+    ops = [(d["op"], d["old_text"], d["new_text"]) for d in duty_list_diff(old, new)]
+    assert ops == [
+        ("unchanged", "Write the PRD", "Write the PRD"),
+        ("changed", "Coordinate launches", "Coordinate all launches"),
+        ("unchanged", "Monitor metrics", "Monitor metrics"),
+    ]

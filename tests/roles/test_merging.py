@@ -72,7 +72,7 @@ def test_changed_on_one_side_removed_on_the_other_is_a_conflict():
 
 def test_a_changed_serves_link_is_a_change():
     current = [d(1, "A", serves=7), d(2, "B"), d(3, "C")]
-    proposed = [d(1, "A2"), d(2, "B"), d(3, "C")]
+    proposed = [d(1, "A2", serves=8), d(2, "B"), d(3, "C")]
     assert len(duty_lists_merge(base=BASE, current=current, proposed=proposed).conflicts) == 1
     proposed = [d(1, "A"), d(2, "B"), d(3, "C")]
     assert duty_lists_merge(base=BASE, current=current, proposed=proposed).duties[0]["serves"] == 7
@@ -152,3 +152,26 @@ def test_a_duty_added_after_duties_the_other_side_removed_stays_after_the_others
     current = [d(9, "Only")]  # HR replaced everything
     result = duty_lists_merge(base=BASE, current=current, proposed=proposed)
     assert result.clean and texts(result) == ["Only", "New at the end"]
+
+
+def test_a_text_change_and_a_serves_change_of_the_same_duty_combine():
+    # HR linked the duty to a core duty; the proposal rewords it: both are kept, no conflict
+    base = [{"id": 1, "text": "Write the PRD", "serves": None}, {"id": 2, "text": "Ship", "serves": None}]
+    current = [{"id": 1, "text": "Write the PRD", "serves": 7}, {"id": 2, "text": "Ship", "serves": None}]
+    proposed = [{"id": 1, "text": "Write the spec", "serves": None}, {"id": 2, "text": "Ship", "serves": None}]
+    for one, other in ((current, proposed), (proposed, current)):
+        result = duty_lists_merge(base=base, current=one, proposed=other)
+        assert result.clean
+        assert result.duties[0] == {"id": 1, "text": "Write the spec", "serves": 7}
+
+
+def test_own_text_for_a_conflict_keeps_the_serves_link_hr_set_since():
+    base = [{"id": 1, "text": "Write the PRD", "serves": None}]
+    current = [{"id": 1, "text": "Write the PRD and roadmap", "serves": 7}]
+    proposed = [{"id": 1, "text": "Write the spec", "serves": None}]
+    result = duty_lists_merge(base=base, current=current, proposed=proposed)
+    assert len(result.conflicts) == 1
+    resolved = duty_lists_merge(
+        base=base, current=current, proposed=proposed, resolutions={"1": {"take": "text", "text": "Specs"}}
+    )
+    assert resolved.duties == [{"id": 1, "text": "Specs", "serves": 7}]

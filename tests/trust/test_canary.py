@@ -190,7 +190,7 @@ def _fill(route: str, c, *, hidden: bool) -> list[str]:
 def _queries(c) -> list[str]:
     """Queries for a URL without path parameters: exports, paging, filters and searches."""
     queries = ["", "?format=csv", "?page_size=500&status=draft", "?since=0&limit=500", "?old=1&new=2"]
-    queries += [f"?threshold=0.3&team={c.other.slug}", f"?threshold=0.3&team={c.team.slug}"]
+    queries += [f"?threshold=0.4&team={c.other.slug}", f"?threshold=0.4&team={c.team.slug}"]
     queries += [f"?root={c.team.slug}", f"?focus={c.team.slug}", f"?team_slug={c.team.slug}"]
     queries += [f"?user={c.holder.pk}", f"?member={c.holder.pk}"]
     queries += ["?" + "&".join(f"{p}={quote(s)}" for p in SEARCH_PARAMS) for s in SEARCHES]
@@ -331,7 +331,7 @@ def test_the_canary_is_named_only_to_hr_and_its_leads(canary, actor):
         search = [url for url in seen if url.startswith(f"/?q={HOLDER_NAME}")]
         team = [url for url in seen if url.startswith(f"/teams/{c.team.slug}/")]
         memberships = [url for url in seen if url.startswith("/api/v1/memberships/")]
-        overlaps = f"/api/v1/analysis/overlaps/?threshold=0.3&team={c.team.slug}"  # the duty overlaps Shipper's
+        overlaps = f"/api/v1/analysis/overlaps/?threshold=0.4&team={c.team.slug}"  # the duty overlaps Shipper's
         missing = [url for url in (*MUST_SHOW, overlaps) if url not in seen]
         assert not missing and search and team and memberships, f"{actor} must see the canary at {missing}"
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:80])
