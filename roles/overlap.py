@@ -183,6 +183,24 @@ def _pair(x: _Item, y: _Item) -> OverlapPair | None:
 FREQUENT = 50  # a feature in more duties than this is looked up only among small enough ones
 
 
+def _frequencies(terms: set[int]) -> dict[int, int]:
+    """How many indexed duties hold each term, counted up to ``FREQUENT + 1`` only (all that
+    matters is which side of ``FREQUENT`` a term is on; a common verb's posting list is not
+    counted through on PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return dict(
+            OverlapTerm.objects.filter(term__in=terms).values("term").annotate(n=Count("id")).values_list("term", "n")
+        )
+    table = OverlapTerm._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.term, (SELECT COUNT(*) FROM (SELECT 1 FROM {table} o WHERE o.term = t.term LIMIT %s) s) "  # noqa: S608 - model table name
+            "FROM unnest(%s::bigint[]) AS t(term)",
+            [FREQUENT + 1, sorted(terms)],
+        )
+        return dict(cursor.fetchall())
+
+
 def _candidates(items: Sequence[_Item]) -> dict[str, set[int]]:
     """Ids of the indexed items that may overlap one of ``items`` (a superset, never missing
     one). ``score >= t`` implies whole texts at Dice >= t or a pair of activities at Dice >=
@@ -191,36 +209,39 @@ def _candidates(items: Sequence[_Item]) -> dict[str, set[int]]:
     ``t·(n+m)/2`` features with F, so it shares one of the rare ones, or shares only frequent
     ones and then ``m <= 2d/t - n``: the frequent ones are looked up only among duties (or
     activities) that small, which the index holds per feature (``whole_size``,
-    ``activity_size``). Both lookups are exact, and cheap: rare features have short postings."""
+    ``activity_size``). Both lookups are exact.
+
+    Then a count filter drops the chance meetings (a shared bigram or verb) before any text is
+    loaded: for each indexed duty found, the features of F it is known to hold (``hits``) plus
+    those of F it may hold unseen (frequent features not looked up for it) bound ``|F ∩ y|``
+    from above. A duty with ``whole_size <= 2d/t - n`` had every frequent feature of the whole
+    text looked up, so for it the bound is exact. The whole text must then reach
+    ``t·(n+m)/2`` shared features, an activity ``t·k/(2-t)`` (the least any activity of
+    Dice >= t with a k-feature one shares with it). A pair that reaches a threshold always
+    passes, so nothing is lost (``test_index_equals_brute_force_on_random_corpora``)."""
     features = {f for item in items for f in item.profile.features}
     if not features:
         return {}
     hashes = {f: term_hash(f) for f in features}
-    frequency = dict(
-        OverlapTerm.objects.filter(term__in=set(hashes.values()))
-        .values("term")
-        .annotate(n=Count("id"))
-        .values_list("term", "n")
-    )
-    # Per item: (rare terms), [(frequent terms, size field, bound)]
-    wanted: dict[str, tuple[set[int], list[tuple[list[int], int, int]]]] = {}
+    frequency = _frequencies(set(hashes.values()))
+    frequent_terms = {h for h in hashes.values() if frequency.get(h, 0) > FREQUENT}
+    # Per item: its whole set and activities as (terms, frequent terms, threshold, size bound).
+    plans: dict[str, list[tuple[frozenset[int], frozenset[int], float, int]]] = {}
     rare_all: set[int] = set()
     small: list[Q] = []
     for item in items:
-        rare: set[int] = set()
-        bounded: list[tuple[list[int], int, int]] = []
-        sets = [(item.profile.features, MIN_OVERLAP_THRESHOLD, 0)]
-        sets += [(a.features, ACTIVITY_MIN, 1) for a in item.profile.activities]
-        for feats, t, size_index in sets:
-            frequent = [hashes[f] for f in feats if frequency.get(hashes[f], 0) > FREQUENT]
-            rare.update(hashes[f] for f in feats if frequency.get(hashes[f], 0) <= FREQUENT)
+        sets = [(item.profile.features, MIN_OVERLAP_THRESHOLD, "whole_size")]
+        sets += [(a.features, ACTIVITY_MIN, "activity_size") for a in item.profile.activities]
+        plan = []
+        for feats, t, field_name in sets:
+            terms = frozenset(hashes[f] for f in feats)
+            frequent = terms & frequent_terms
+            rare_all |= terms - frequent
             bound = floor(2 * len(frequent) / t - len(feats) + EPS)
             if frequent and bound >= 1:
-                bounded.append((frequent, size_index, bound))
-                field_name = "whole_size" if size_index == 0 else "activity_size"
                 small.append(Q(term__in=frequent, **{f"{field_name}__lte": bound}))
-        wanted[item.key] = (rare, bounded)
-        rare_all |= rare
+            plan.append((terms, frequent, t, bound))
+        plans[item.key] = plan
     condition = Q(term__in=rare_all)
     for q in small:
         condition |= q
@@ -229,10 +250,34 @@ def _candidates(items: Sequence[_Item]) -> dict[str, set[int]]:
     for term, item_id, whole_size, activity_size in rows:
         postings[term].append((item_id, whole_size, activity_size))
     result: dict[str, set[int]] = {}
-    for key, (rare, bounded) in wanted.items():
-        found = {row[0] for term in rare for row in postings.get(term, ())}
-        for terms, size_index, bound in bounded:
-            found.update(row[0] for term in terms for row in postings.get(term, ()) if row[1 + size_index] <= bound)
+    for key, plan in plans.items():
+        whole_terms, _frequent, _t, whole_bound = plan[0]
+        # Every indexed duty sharing a looked-up feature with this item: the features it holds.
+        held: dict[int, set[int]] = defaultdict(set)
+        size: dict[int, int] = {}
+        for term in whole_terms:
+            for item_id, whole_size, _activity_size in postings.get(term, ()):
+                held[item_id].add(term)
+                size[item_id] = whole_size
+        # The fewest shared features any set of this item needs (a quick test first).
+        needed = [ceil(t * len(terms) / (2 - t) - EPS) for terms, _f, t, _b in plan]
+        fewest = min(needed)
+        whole_frequent = len(plan[0][1])
+        found: set[int] = set()
+        for item_id, terms_held in held.items():
+            m = size[item_id]
+            exact = m <= whole_bound  # every frequent feature of the whole text looked up for it
+            if len(terms_held) + (0 if exact else whole_frequent) < fewest:
+                continue
+            for index, (terms, frequent, t, _bound) in enumerate(plan):
+                shared = terms & terms_held
+                if not shared:
+                    continue
+                most = len(shared) + (0 if exact else len(frequent - shared))
+                least = t * (len(terms) + m) / 2 if index == 0 else needed[index]
+                if most >= least - EPS:
+                    found.add(item_id)
+                    break
         result[key] = found
     return result
 
@@ -494,7 +539,11 @@ def overlap_rebuild(*, progress: Progress = _no_progress) -> RebuildReport:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             tables = ", ".join(m._meta.db_table for m in (OverlapPair, OverlapTerm, OverlapItem))
+            # TRUNCATE refuses to run while the transaction has pending foreign-key checks
+            # (Django's are deferred): run them now, truncate, then defer again.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {tables}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     else:
         OverlapPair.objects.all().delete()
         OverlapTerm.objects.all().delete()

@@ -408,3 +408,53 @@ def test_frequent_features_are_looked_up_among_small_enough_duties(hr, monkeypat
     incremental = index_snapshot()
     overlap_rebuild()
     assert index_snapshot() == incremental
+
+
+# Brute force: every pair of indexed duties scored, against the stored pairs. The candidate
+# search prunes with prefix, size and count bounds; a bound cut one feature too short loses
+# pairs here. Small vocabularies with a few very frequent words (so that FREQUENT, patched,
+# splits the features in every way) and clauses of 1-6 words (sizes on both sides of the
+# bounds).
+_COMMON = ["manage", "report", "user", "data", "分析", "用户"]
+_RARE = [f"w{n:02d}" for n in range(40)] + ["市场调研", "促销活动", "系统稳定", "渠道投放", "服务质量", "品牌曝光"]
+
+
+def _random_duty(rng):
+    clauses = []
+    for _ in range(rng.randint(1, 4)):
+        words = [rng.choice(_COMMON if rng.random() < 0.35 else _RARE) for _ in range(rng.randint(1, 6))]
+        clauses.append(" ".join(words))
+    return ", ".join(clauses)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("frequent", [0, 2, 8, 50])
+def test_index_equals_brute_force_on_random_corpora(seed, frequent, monkeypatch):
+    from roles import overlap
+    from roles.models import OverlapItem
+    from roles.textsim import duty_profile, pair_score
+
+    monkeypatch.setattr(overlap, "FREQUENT", frequent)
+    rng = random.Random(seed)
+    teams = [TeamFactory() for _ in range(3)]
+    texts = [_random_duty(rng) for _ in range(36)]
+    for n in range(6, 36, 6):  # near-copies: one clause of an earlier duty
+        texts[n] = texts[rng.randrange(n)].split(", ")[0] + ", " + texts[n]
+    for start in range(0, len(texts), 4):  # roles of four duties, indexed one at a time
+        role_with_duties(*dict.fromkeys(texts[start : start + 4]), team=teams[start % 3])
+    items = list(OverlapItem.objects.values_list("key", "text"))
+    equivalents = overlap.current_equivalents()
+    profiles = {key: duty_profile(text, equivalents) for key, text in items}
+    expected = set()
+    for i, (a, _) in enumerate(items):
+        for b, _ in items[i + 1 :]:
+            score, _shared = pair_score(profiles[a], profiles[b])
+            if score >= overlap.MIN_OVERLAP_THRESHOLD - overlap.EPS:
+                expected.add(frozenset((a, b)))
+
+    stored = {frozenset((p.item_a.key, p.item_b.key)) for p in OverlapPair.objects.select_related("item_a", "item_b")}
+
+    assert stored == expected and expected
+    incremental = index_snapshot()
+    overlap_rebuild()
+    assert index_snapshot() == incremental
