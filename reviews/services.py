@@ -835,22 +835,26 @@ def role_reviews_follow_leads(change: LeadershipEnded) -> int:
             continue  # still leads the role's team or a team above
         if scope is not None and team_id not in scope and review.reviewer_id in leading_anywhere:
             continue  # given by HR to someone who still leads elsewhere: not this change's business
-        previous = review.reviewer_id
-        review.reviewer_id = new_reviewer[team_id]
-        review.save(update_fields=["reviewer", "updated_at"])
+        _review_reassign(review=review, reviewer_id=new_reviewer[team_id], team_id=team_id, change=change)
         moved += 1
-        change_record(
-            action="role_review.reassigned",
-            obj=review,
-            acting_user=change.acting_user,
-            role=review.role_id,
-            team=team_id,
-            data={"cycle": review.cycle_id, "from": previous, "to": review.reviewer_id, "reason": change.reason},
-        )
         if review.reviewer_id is not None:
             given.append(review.pk)
     notifications.reviews_given(review_ids=given)
     return moved
+
+
+def _review_reassign(*, review: RoleReview, reviewer_id: int | None, team_id: int, change) -> None:
+    """Give a locked ``review`` to ``reviewer_id`` (None: nobody) because leadership changed."""
+    previous, review.reviewer_id = review.reviewer_id, reviewer_id
+    review.save(update_fields=["reviewer", "updated_at"])
+    change_record(
+        action="role_review.reassigned",
+        obj=review,
+        acting_user=change.acting_user,
+        role=review.role_id,
+        team=team_id,
+        data={"cycle": review.cycle_id, "from": previous, "to": reviewer_id, "reason": change.reason},
+    )
 
 
 @transaction.atomic
@@ -882,17 +886,8 @@ def role_reviews_find_leads(change: LeadershipStarted) -> int:
     moved, given = 0, []
     for review in locked.order_by("pk"):
         team_id = team_of[review.pk]
-        review.reviewer_id = new_reviewer[team_id]
-        review.save(update_fields=["reviewer", "updated_at"])
+        _review_reassign(review=review, reviewer_id=new_reviewer[team_id], team_id=team_id, change=change)
         moved += 1
-        change_record(
-            action="role_review.reassigned",
-            obj=review,
-            acting_user=change.acting_user,
-            role=review.role_id,
-            team=team_id,
-            data={"cycle": review.cycle_id, "from": None, "to": review.reviewer_id, "reason": change.reason},
-        )
         given.append(review.pk)
     notifications.reviews_given(review_ids=given)
     return moved
