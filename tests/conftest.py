@@ -12,6 +12,26 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and connection.vendor != "postgresql":
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://...)"))
+    _refuse_unserialized_transactional_tests(items)
+
+
+def _refuse_unserialized_transactional_tests(items):
+    """A transactional test without serialized_rollback re-creates content types and permissions
+    when its tables are emptied; a serialized one run after it on the same worker then fails to
+    put back its own copy (duplicate key). Whether that happens depends on xdist's order, so
+    refuse the mix at collection rather than fail now and then."""
+    unserialized = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        wants_transaction = marker is not None and marker.kwargs.get("transaction")
+        uses_live_server = "live_server" in getattr(item, "fixturenames", ())
+        if (wants_transaction or uses_live_server) and not (marker and marker.kwargs.get("serialized_rollback")):
+            unserialized.append(item.nodeid)
+    if unserialized:
+        raise pytest.UsageError(
+            "transactional tests must use django_db(transaction=True, serialized_rollback=True): "
+            + ", ".join(unserialized[:5])
+        )
 
 
 @pytest.fixture

@@ -134,7 +134,7 @@ def test_production_caches_are_shared_and_the_demo_keeps_its_own():
     assert _settings_in_subprocess("s.REST_FRAMEWORK['NUM_PROXIES']", NUM_PROXIES="2") == "2"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # as every transactional test
 def test_migrate_creates_the_database_cache_table():
     from django.core.cache.backends.db import DatabaseCache
     from django.db import connection
