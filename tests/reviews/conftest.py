@@ -8,6 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from reviews import services
+from reviews.models import RoleReview
+from roles.services import role_duties_replace
 from teams.services import membership_add
 from tests.factories import TeamFactory, UserFactory, role_with_duties
 
@@ -66,3 +68,27 @@ def revise_list(role, *texts):
     """A proposed list: existing duties keep their ids when their text is reused."""
     by_text = {d.text: d.pk for d in role.duties.all()}
     return [{"id": by_text.get(t), "text": t} for t in texts]
+
+
+def review_of(cycle, role):
+    return RoleReview.objects.get(cycle=cycle, role=role)
+
+
+def pm_duty_ids(org):
+    """The product manager's duties: text → id."""
+    return {d.text: d.pk for d in org.pm.duties.all()}
+
+
+def hr_edits(org, *texts_or_items):
+    """HR replaces the product manager's list: a text keeps the id of the duty with that text."""
+    org.pm.refresh_from_db()
+    current = pm_duty_ids(org)
+    items = [t if isinstance(t, dict) else {"id": current.get(t), "text": t} for t in texts_or_items]
+    return role_duties_replace(role=org.pm, duties=items, expected_version=org.pm.version, acting_user=org.hr)
+
+
+def submit_revise(cycle, org, items):
+    """The lead submits a revised list for the product manager's review."""
+    review = review_of(cycle, org.pm)
+    services.role_review_submit(review=review, outcome="revise", duties=items, acting_user=org.lead)
+    return review

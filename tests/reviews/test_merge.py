@@ -6,31 +6,10 @@ from django.core.exceptions import ValidationError
 
 from orgstructure.exceptions import ConflictError, MergeConflict, StaleVersionError
 from reviews import services
-from reviews.models import ReviewState, RoleReview, SuggestionState
+from reviews.models import ReviewState, SuggestionState
 from roles.models import RevisionSource, RoleRevision
-from roles.services import role_duties_replace
-from tests.reviews.conftest import duties_of, revise_list
-
-
-def review_of(cycle, role):
-    return RoleReview.objects.get(cycle=cycle, role=role)
-
-
-def hr_edits(org, *texts_or_items):
-    org.pm.refresh_from_db()
-    current = {d.text: d.pk for d in org.pm.duties.all()}
-    items = [t if isinstance(t, dict) else {"id": current.get(t), "text": t} for t in texts_or_items]
-    return role_duties_replace(role=org.pm, duties=items, expected_version=org.pm.version, acting_user=org.hr)
-
-
-def ids(org):
-    return {d.text: d.pk for d in org.pm.duties.all()}
-
-
-def submit_revise(cycle, org, items):
-    review = review_of(cycle, org.pm)
-    services.role_review_submit(review=review, outcome="revise", duties=items, acting_user=org.lead)
-    return review
+from tests.reviews.conftest import duties_of, hr_edits, review_of, revise_list, submit_revise
+from tests.reviews.conftest import pm_duty_ids as ids
 
 
 def test_stale_approval_onto_current_keeps_hr_changes_made_since(cycle, org):

@@ -8,31 +8,11 @@ from rest_framework.test import APIClient
 
 from orgstructure.exceptions import MergeConflict
 from reviews import services
-from reviews.models import ReviewState, RoleReview, SuggestionState
+from reviews.models import ReviewState, SuggestionState
 from roles.models import RoleRevision
-from roles.services import role_duties_replace
-from tests.reviews.conftest import duties_of
-
-
-def review_of(cycle, role):
-    return RoleReview.objects.get(cycle=cycle, role=role)
-
-
-def ids(org):
-    return {d.text: d.pk for d in org.pm.duties.all()}
-
-
-def hr_edits(org, *items):
-    org.pm.refresh_from_db()
-    current = ids(org)
-    rows = [t if isinstance(t, dict) else {"id": current.get(t), "text": t} for t in items]
-    return role_duties_replace(role=org.pm, duties=rows, expected_version=org.pm.version, acting_user=org.hr)
-
-
-def submit(cycle, org, items):
-    review = review_of(cycle, org.pm)
-    services.role_review_submit(review=review, outcome="revise", duties=items, acting_user=org.lead)
-    return review
+from tests.reviews.conftest import duties_of, hr_edits, review_of
+from tests.reviews.conftest import pm_duty_ids as ids
+from tests.reviews.conftest import submit_revise as submit
 
 
 @pytest.fixture
