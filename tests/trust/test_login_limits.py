@@ -10,9 +10,11 @@ import random
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -203,8 +205,23 @@ def test_two_gunicorn_workers_share_one_throttle_and_spoofing_does_not_help(tmp_
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
+    log_lines: list[str] = []
+    reader = threading.Thread(target=lambda: log_lines.extend(iter(server.stdout.readline, "")), daemon=True)
+
+    def served_by() -> dict[str, list[str]]:
+        by_worker: dict[str, list[str]] = {}
+        for line in list(log_lines):
+            match = re.fullmatch(r"<?(\d+)>? (\d{3})", line.strip())
+            if match:
+                by_worker.setdefault(match[1], []).append(match[2])
+        return by_worker
+
+    def refusing_workers() -> list[str]:
+        return [pid for pid, codes in served_by().items() if "429" in codes]
+
     try:
         _wait_for(f"{base}/healthz", server)
+        reader.start()
 
         def guess(i: int) -> int:
             request = urllib.request.Request(
@@ -219,21 +236,28 @@ def test_two_gunicorn_workers_share_one_throttle_and_spoofing_does_not_help(tmp_
             except urllib.error.HTTPError as error:
                 return error.code
 
-        # when one client guesses, a new made-up X-Forwarded-For each time, until both workers answered
-        statuses = [guess(i) for i in range(40)]
+        # when one client guesses ten times, a new made-up X-Forwarded-For each time
+        statuses = [guess(i) for i in range(10)]
+        # and then keeps guessing in bursts of parallel requests (a sync worker takes one at a time,
+        # so a burst reaches both; the kernel may hand every sequential request to the same one)
+        # until both workers have answered
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            for burst in range(20):
+                statuses += list(pool.map(guess, range(10 + burst * 6, 16 + burst * 6)))
+                deadline = time.monotonic() + 2
+                while len(refusing_workers()) < 2 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                if len(refusing_workers()) == 2 and len(statuses) >= 40:
+                    break
     finally:
         server.terminate()
-        output = server.communicate(timeout=20)[0]
-    served_by = {}
-    for line in output.splitlines():
-        match = re.fullmatch(r"<?(\d+)>? (\d{3})", line.strip())
-        if match:
-            served_by.setdefault(match[1], []).append(match[2])
+        server.communicate(timeout=20)
+        reader.join(timeout=5)
     # then exactly ten guesses were answered, whichever worker took them, and both workers said 429
     assert statuses.count(400) == 10 and statuses[:10] == [400] * 10, statuses
     assert set(statuses[10:]) == {429}, statuses
-    workers = [pid for pid, codes in served_by.items() if "429" in codes]
-    assert len(workers) == 2, f"one worker served everything: {served_by}"
+    workers = refusing_workers()
+    assert len(workers) == 2, f"one worker served everything: {served_by()}"
     record("token guesses sent to 2 gunicorn workers (spoofed X-Forwarded-For)", len(statuses))
     record("token guesses answered by them (limit 10/minute)", statuses.count(400))
 
